@@ -1,0 +1,55 @@
+// Package mailbox is mailwire's mail store: users and their passwords (as
+// SCRAM-SHA-256 keys), local domains and addresses, mailboxes, messages
+// with UIDs, flags, keywords and MODSEQs, quotas and a change feed — plus the
+// adapters that make a store serve the smtp, pop3 and imap servers.
+//
+// Two implementations satisfy the [Store] interface:
+//
+//   - [OpenMaildir]: the embedded default, standard Maildir++ on disk so that
+//     other mail tools can read what mailwire wrote;
+//   - [NewMemory]: everything in memory, for tests.
+//
+// The package mailbox/storetest holds a conformance suite that both pass and
+// that any other Store implementation can run.
+//
+// # Data model
+//
+// A user has mailboxes: INBOX plus folders in a hierarchy delimited by '/'.
+// New users get Sent, Drafts, Trash, Junk and Archive with their RFC 6154
+// special-use attributes. A mailbox has a UIDVALIDITY, a UIDNEXT and a
+// HIGHESTMODSEQ; each message has a UID (strictly ascending, never reused
+// within a UIDVALIDITY), flags and keywords, an internal date, a save date,
+// a size, a MODSEQ (RFC 7162) and an optional opaque analysis blob
+// (Options.Analyze, used by the IMAP adapter to cache ENVELOPE and
+// BODYSTRUCTURE). Every change (append, flag change, expunge) takes the next
+// MODSEQ of its mailbox and is published, in MODSEQ order, to the
+// mailbox's subscribers ([Store.Watch]). Expunged UIDs are remembered with
+// their MODSEQ (tombstones) for QRESYNC.
+//
+// RFCs: RFC 9051 (IMAP4rev2 mailbox semantics), RFC 3501, RFC 7162
+// (CONDSTORE/QRESYNC MODSEQs), RFC 6154 (special use), RFC 9208 (QUOTA
+// vocabulary), RFC 5464 (METADATA storage), RFC 8514 (SAVEDATE), RFC 5802 and
+// RFC 7677 (SCRAM-SHA-256 keys), RFC 5321 §4.4 (trace headers, SMTP adapter),
+// RFC 5233 (sub-addressing).
+//
+// # Durability contract
+//
+// A mutating method returns nil only when its effect is durable: for Append
+// and delivery the message file and its directory entry are fsync'd and the
+// index record is fsync'd. A crash at any instant loses no acknowledged
+// message and shows no partial one. Concurrent appends to the same mailbox
+// share fsyncs (group commit).
+//
+// # Limits
+//
+//   - Options.MaxMessageSize (default 64 MiB): larger messages get ErrTooBig.
+//   - Options.EventBuffer (default 1024): pending events per subscription;
+//     beyond it the subscriber gets EventOverflow, writers never block.
+//   - Options.Tombstones (default 100,000 per mailbox): expunge tombstones
+//     kept for VanishedSince; older ones collapse into a superset answer as
+//     RFC 7162 §3.2.5.1 permits.
+//   - Mailbox names: at most 255 bytes per level, 1024 bytes in total, 32
+//     levels (RFC 9051 leaves these to the server).
+//   - Keywords: at most 1000 distinct keywords per mailbox (RFC 9051 §2.3.2
+//     lets the server refuse new ones; PERMANENTFLAGS then omits \*).
+package mailbox

@@ -1,0 +1,156 @@
+package mailbox
+
+import "sync"
+
+// EventKind tells what happened to a mailbox.
+type EventKind uint8
+
+const (
+	EventAppend   EventKind = iota + 1 // a message was added (UID, ModSeq, Flags)
+	EventFlags                         // a message's flags changed (UID, ModSeq, Flags)
+	EventExpunge                       // a message was removed (UID, ModSeq)
+	EventOverflow                      // events were lost: re-list the mailbox
+	EventGone                          // the mailbox was deleted or renamed
+)
+
+func (k EventKind) String() string {
+	switch k {
+	case EventAppend:
+		return "append"
+	case EventFlags:
+		return "flags"
+	case EventExpunge:
+		return "expunge"
+	case EventOverflow:
+		return "overflow"
+	case EventGone:
+		return "gone"
+	}
+	return "unknown"
+}
+
+// Event is one change of a mailbox, in MODSEQ order.
+type Event struct {
+	Kind   EventKind
+	UID    uint32
+	ModSeq uint64
+	Flags  []string // read-only; for EventAppend and EventFlags
+}
+
+// Feed fans the changes of one mailbox out to subscriptions. Publish never
+// blocks: a subscriber whose buffer is full loses the events and sees one
+// EventOverflow instead. Store implementations outside this package can use
+// it to build Watch.
+type Feed struct {
+	mu   sync.Mutex
+	subs map[*Subscription]struct{}
+}
+
+// Subscribe returns a subscription with room for capacity pending events
+// (default 1024 when capacity <= 0).
+func (f *Feed) Subscribe(capacity int) *Subscription {
+	if capacity <= 0 {
+		capacity = 1024
+	}
+	s := &Subscription{feed: f, max: capacity, ready: make(chan struct{}, 1)}
+	f.mu.Lock()
+	if f.subs == nil {
+		f.subs = make(map[*Subscription]struct{})
+	}
+	f.subs[s] = struct{}{}
+	f.mu.Unlock()
+	return s
+}
+
+// Publish delivers events to every subscription. Callers publish in MODSEQ
+// order (typically while holding the mailbox's write lock).
+func (f *Feed) Publish(evs ...Event) {
+	if len(evs) == 0 {
+		return
+	}
+	f.mu.Lock()
+	for s := range f.subs {
+		s.push(evs)
+	}
+	f.mu.Unlock()
+}
+
+// Len returns the number of live subscriptions.
+func (f *Feed) Len() int {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return len(f.subs)
+}
+
+// Subscription receives the events of one mailbox. Wait on Ready, then call
+// Drain.
+type Subscription struct {
+	feed     *Feed
+	max      int
+	ready    chan struct{}
+	mu       sync.Mutex
+	pending  []Event
+	overflow bool
+	closed   bool
+}
+
+func (s *Subscription) push(evs []Event) {
+	s.mu.Lock()
+	if s.closed {
+		s.mu.Unlock()
+		return
+	}
+	if s.overflow || len(s.pending)+len(evs) > s.max {
+		// Never block the writer: drop what is buffered and report it.
+		s.overflow = true
+		s.pending = s.pending[:0]
+		for _, e := range evs {
+			if e.Kind == EventGone {
+				s.pending = append(s.pending, e)
+			}
+		}
+	} else {
+		s.pending = append(s.pending, evs...)
+	}
+	s.mu.Unlock()
+	select {
+	case s.ready <- struct{}{}:
+	default:
+	}
+}
+
+// Ready is signalled (with capacity one: several events may be behind one
+// signal) when Drain has something to return.
+func (s *Subscription) Ready() <-chan struct{} { return s.ready }
+
+// Drain appends the pending events to dst and returns it. After an
+// overflow it returns a single EventOverflow (followed by EventGone if the
+// mailbox went away); the subscriber must then re-list the mailbox.
+func (s *Subscription) Drain(dst []Event) []Event {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.overflow {
+		dst = append(dst, Event{Kind: EventOverflow})
+		s.overflow = false
+	}
+	dst = append(dst, s.pending...)
+	clear(s.pending)
+	s.pending = s.pending[:0]
+	return dst
+}
+
+// Close ends the subscription.
+func (s *Subscription) Close() error {
+	s.mu.Lock()
+	if s.closed {
+		s.mu.Unlock()
+		return nil
+	}
+	s.closed = true
+	s.pending = nil
+	s.mu.Unlock()
+	s.feed.mu.Lock()
+	delete(s.feed.subs, s)
+	s.feed.mu.Unlock()
+	return nil
+}

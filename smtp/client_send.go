@@ -1,0 +1,361 @@
+package smtp
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"strconv"
+
+	"github.com/mailwire/mailwire/internal/textwire"
+)
+
+// SendOptions are the envelope parameters of Client.Send. A nil
+// *SendOptions sends plain MAIL FROM and RCPT TO commands.
+type SendOptions struct {
+	// Mail holds the MAIL FROM parameters (see Client.Mail). When Size is
+	// zero and the body has a Len() int method (bytes.Reader, strings.Reader,
+	// bytes.Buffer), its length is declared as SIZE.
+	Mail *MailOptions
+	// Rcpt holds the RCPT TO parameters used for every recipient, unless
+	// PerRcpt has a non-nil entry at the recipient's index.
+	Rcpt    *RcptOptions
+	PerRcpt []*RcptOptions
+}
+
+// RcptResult is the outcome for one recipient of Send.
+type RcptResult struct {
+	Rcpt string
+	// Err is nil when the server took responsibility for delivering to the
+	// recipient (SMTP: RCPT accepted and the data accepted; LMTP: the
+	// per-recipient reply after the data was 2yz). Otherwise it is usually
+	// an *Error; check Temporary/Permanent to retry or bounce.
+	Err error
+}
+
+// SendResult reports a Send, one RcptResult per recipient in order.
+type SendResult struct {
+	Rcpts []RcptResult
+	// Reply is the text of the server's last reply to the message data,
+	// which often names the queue id ("2.0.0 Ok: queued as 4F1A2").
+	Reply string
+}
+
+// Accepted returns the number of recipients whose Err is nil.
+func (r *SendResult) Accepted() int {
+	n := 0
+	for _, rr := range r.Rcpts {
+		if rr.Err == nil {
+			n++
+		}
+	}
+	return n
+}
+
+// Err returns nil when every recipient succeeded, else an error joining a
+// *RcptError for each failed recipient.
+func (r *SendResult) Err() error {
+	var errs []error
+	for _, rr := range r.Rcpts {
+		if rr.Err != nil {
+			errs = append(errs, &RcptError{Rcpt: rr.Rcpt, Err: rr.Err})
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// clientLen is implemented by bodies whose size is known up front.
+type clientLen interface{ Len() int }
+
+// Send sends one message from from to rcpts and streams body (RFC 5322
+// text, CRLF or LF line endings) as its content. It is the high-level
+// transaction: client-side checks (SIZE, SMTPUTF8, 8BITMIME, REQUIRETLS;
+// see Mail), then
+//
+//   - with PIPELINING (RFC 2920), MAIL, every RCPT and DATA go out in one
+//     write and their replies are read after it: one round trip (more than
+//     ClientOptions.PipelineWindow commands are sent in windows);
+//   - without it, one command at a time, stopping early when MAIL fails
+//     or no recipient is accepted;
+//   - with CHUNKING, BDAT (RFC 3030) instead of DATA when the body is
+//     BINARYMIME or at least ClientOptions.ChunkingThreshold octets.
+//
+// The returned SendResult always has one entry per recipient. The error is
+// non-nil when the message was delivered to no recipient: MAIL refused (its
+// *Error), every recipient refused (the joined *RcptErrors), the data
+// refused, a client-side check failed, or a connection failure (then
+// c.Err() is set and the connection is closed; otherwise it is ready for
+// the next Send, an open transaction having been reset with RSET).
+//
+// ctx bounds the whole transaction on top of the per-phase timeouts. If
+// reading body fails, the connection is closed rather than ending the
+// data, so the server never delivers a truncated message.
+func (c *Client) Send(ctx context.Context, from string, rcpts []string, body io.Reader, opts *SendOptions) (*SendResult, error) {
+	res := &SendResult{Rcpts: make([]RcptResult, len(rcpts))}
+	for i, r := range rcpts {
+		res.Rcpts[i].Rcpt = r
+	}
+	err := c.clSend(ctx, from, rcpts, body, opts, res)
+	if err != nil {
+		for i := range res.Rcpts {
+			if res.Rcpts[i].Err == nil {
+				res.Rcpts[i].Err = err
+			}
+		}
+	}
+	return res, err
+}
+
+func (c *Client) clSend(ctx context.Context, from string, rcpts []string, body io.Reader, opts *SendOptions, res *SendResult) error {
+	if c.broken != nil {
+		return c.broken
+	}
+	if len(rcpts) == 0 {
+		return fmt.Errorf("%w: no recipients", ErrInvalidArgument)
+	}
+	if opts == nil {
+		opts = &SendOptions{}
+	}
+	var mo MailOptions
+	if opts.Mail != nil {
+		mo = *opts.Mail
+	}
+	if mo.Size == 0 {
+		if l, ok := body.(clientLen); ok {
+			mo.Size = int64(l.Len())
+		}
+	}
+	utf8, err := c.clCheckMail(from, &mo, rcpts)
+	if err != nil {
+		return err
+	}
+	rcptOpts := func(i int) *RcptOptions {
+		if i < len(opts.PerRcpt) && opts.PerRcpt[i] != nil {
+			return opts.PerRcpt[i]
+		}
+		return opts.Rcpt
+	}
+	saved := c.txUTF8
+	c.txUTF8 = utf8
+	for i, r := range rcpts {
+		if err := c.clCheckRcpt(r, rcptOpts(i)); err != nil {
+			c.txUTF8 = saved
+			return err
+		}
+	}
+	c.txUTF8 = saved
+
+	stop := c.clWatch(ctx)
+	defer stop()
+	if c.inTx {
+		if err := c.Reset(); err != nil {
+			return err
+		}
+	}
+
+	useBDAT := c.clHas("CHUNKING") && (mo.Body == BodyBinaryMIME || mo.Size >= c.opts.ChunkingThreshold)
+	window := 1
+	if c.clHas("PIPELINING") {
+		window = c.opts.PipelineWindow
+	}
+
+	// Envelope: command k = 0 is MAIL, 1..n are the RCPTs, n+1 is DATA.
+	n := len(rcpts)
+	last := n
+	if !useBDAT {
+		last = n + 1
+	}
+	var mailErr, dataErr error
+	dataOK := false
+	sent, read := 0, 0
+	readOne := func() error {
+		k := read
+		read++
+		switch {
+		case k == 0:
+			if err := c.clMailReply(utf8, &mo); err != nil {
+				if c.broken != nil {
+					return err
+				}
+				mailErr = err
+			}
+		case k <= n:
+			if err := c.clRcptReply(rcpts[k-1]); err != nil {
+				if c.broken != nil {
+					return err
+				}
+				res.Rcpts[k-1].Err = err
+			}
+		default:
+			if err := c.clRead(c.opts.DataInitTimeout); err != nil {
+				return err
+			}
+			if c.rr.code == 354 {
+				dataOK = true
+			} else {
+				dataErr = c.rr.err()
+			}
+		}
+		return nil
+	}
+	for sent <= last {
+		// Without pipelining, stop as soon as the outcome is known.
+		if mailErr != nil || (sent == n+1 && read == sent && len(c.rcpts) == 0) {
+			break
+		}
+		switch {
+		case sent == 0:
+			err = c.clWriteMail(from, &mo, utf8)
+		case sent <= n:
+			err = c.clWriteRcpt(rcpts[sent-1], rcptOpts(sent-1))
+		default:
+			// RFC 2920 §3.1: DATA is the last command of a group.
+			err = c.clWriteCmd("DATA")
+		}
+		if err != nil {
+			return err
+		}
+		sent++
+		if sent-read == window || sent > last {
+			if err := c.clFlush(); err != nil {
+				return err
+			}
+			for read < sent {
+				if err := readOne(); err != nil {
+					return err
+				}
+			}
+		}
+	}
+
+	if mailErr != nil {
+		if dataOK {
+			// RFC 2920 §3.1: after a pipelined DATA got 354 anyway, send
+			// an empty message; the server has no transaction to deliver.
+			c.clAbortData()
+		}
+		return mailErr
+	}
+	if len(c.rcpts) == 0 {
+		if dataOK {
+			c.clAbortData()
+		}
+		errs := make([]error, 0, n)
+		for i := range res.Rcpts {
+			errs = append(errs, &RcptError{Rcpt: rcpts[i], Err: res.Rcpts[i].Err})
+		}
+		if c.broken == nil {
+			c.Reset()
+		}
+		return errors.Join(errs...)
+	}
+	if dataErr != nil {
+		c.Reset()
+		return dataErr
+	}
+
+	accepted := append([]string(nil), c.rcpts...)
+	var perRcpt []error
+	var derr error
+	if useBDAT {
+		derr = c.clSendBDAT(body, &res.Reply, &perRcpt)
+	} else {
+		derr = c.clSendData(body, &res.Reply, &perRcpt)
+	}
+	if derr != nil && c.broken == nil && c.inTx {
+		c.Reset()
+	}
+	// Map the data verdict onto the accepted recipients.
+	ok := 0
+	j := 0
+	for i := range res.Rcpts {
+		if res.Rcpts[i].Err != nil {
+			continue
+		}
+		switch {
+		case c.lmtp && j < len(perRcpt) && j < len(accepted):
+			res.Rcpts[i].Err = perRcpt[j]
+		case derr != nil:
+			res.Rcpts[i].Err = derr
+		}
+		j++
+		if res.Rcpts[i].Err == nil {
+			ok++
+		}
+	}
+	if ok == 0 {
+		if derr != nil && !c.lmtp {
+			return derr
+		}
+		return res.Err()
+	}
+	return nil
+}
+
+// clAbortData ends a DATA that should not have been accepted with an
+// empty message and reads (and ignores) the verdict.
+func (c *Client) clAbortData() {
+	if c.clWriteCmd(".") == nil && c.clFlush() == nil {
+		c.clRead(c.opts.DataTermTimeout)
+	}
+}
+
+// clSendData streams body after a 354 and reads the verdict.
+func (c *Client) clSendData(body io.Reader, reply *string, perRcpt *[]error) error {
+	dw := &clientDataWriter{c: c, dw: textwire.NewDotWriter(c.bw)}
+	if c.copyBuf == nil {
+		c.copyBuf = make([]byte, 32<<10)
+	}
+	if _, err := io.CopyBuffer(dw, body, c.copyBuf); err != nil {
+		if c.broken != nil {
+			return c.broken
+		}
+		// Never end the data after a body error: close instead, so the
+		// server discards the partial message.
+		return c.clFail(fmt.Errorf("smtp: reading message body: %w", err))
+	}
+	c.clSetWriteDeadline(c.opts.DataBlockTimeout)
+	if err := dw.dw.Close(); err != nil {
+		return c.clFail(err)
+	}
+	if err := c.bw.Flush(); err != nil {
+		return c.clFail(err)
+	}
+	return c.clDataReplies(reply, perRcpt)
+}
+
+// clSendBDAT sends body in BDAT chunks (RFC 3030 §2): "BDAT size" then
+// exactly size octets, the last chunk marked LAST. Each chunk's 250 is
+// awaited before the next one goes out.
+func (c *Client) clSendBDAT(body io.Reader, reply *string, perRcpt *[]error) error {
+	if len(c.chunkBuf) != c.opts.ChunkSize {
+		c.chunkBuf = make([]byte, c.opts.ChunkSize)
+	}
+	buf := c.chunkBuf
+	for {
+		n, rerr := io.ReadFull(body, buf)
+		last := rerr == io.EOF || rerr == io.ErrUnexpectedEOF
+		if rerr != nil && !last {
+			return c.clFail(fmt.Errorf("smtp: reading message body: %w", rerr))
+		}
+		c.bw.WriteString("BDAT ")
+		c.bw.Write(strconv.AppendInt(c.scratch[:0], int64(n), 10))
+		if last {
+			c.bw.WriteString(" LAST")
+		}
+		c.bw.WriteString("\r\n")
+		c.clSetWriteDeadline(c.opts.DataBlockTimeout)
+		if _, err := c.bw.Write(buf[:n]); err != nil {
+			return c.clFail(err)
+		}
+		if err := c.bw.Flush(); err != nil {
+			return c.clFail(err)
+		}
+		if last {
+			return c.clDataReplies(reply, perRcpt)
+		}
+		if err := c.clExpect(c.opts.DataBlockTimeout, 250); err != nil {
+			return err
+		}
+	}
+}

@@ -318,6 +318,7 @@ func TestTranscripts(t *testing.T) {
 			S: AUTH-RESP-CODE
 			S: PIPELINING
 			S: USER
+			S: SASL PLAIN
 			S: IMPLEMENTATION mailwire
 			S: .
 			C: USER alice

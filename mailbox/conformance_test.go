@@ -1,0 +1,12 @@
+package mailbox_test
+
+import (
+	"testing"
+
+	"github.com/mailwire/mailwire/mailbox"
+	"github.com/mailwire/mailwire/mailbox/storetest"
+)
+
+func TestMemoryConformance(t *testing.T) {
+	storetest.Run(t, func(t *testing.T) mailbox.Store { return mailbox.NewMemory(mailbox.Options{}) })
+}

@@ -59,6 +59,11 @@ func (s *oauthServer) Next(resp []byte) ([]byte, bool, error) {
 			return nil, true, err
 		}
 		err = s.check(user, token)
+		if err == nil && token == "" {
+			// "auth=" with no token is how a client asks for the
+			// required scope (RFC 7628 §4.3); it never succeeds.
+			err = ErrAuthFailed
+		}
 		if err == nil {
 			s.username = user
 			return nil, true, nil
@@ -115,19 +120,26 @@ func parseOAuthBearer(b []byte) (user, token string, err error) {
 	if !strings.HasPrefix(rest, "\x01") || !strings.HasSuffix(rest, "\x01\x01") || len(rest) < 3 {
 		return "", "", malformed("bad OAUTHBEARER framing")
 	}
+	hasAuth := false
 	for _, kv := range strings.Split(rest[1:len(rest)-2], "\x01") {
 		key, value, ok := strings.Cut(kv, "=")
 		if !ok || key == "" {
 			return "", "", malformed("bad OAUTHBEARER key/value pair")
 		}
 		if key == "auth" {
-			token, err = bearerToken(value)
-			if err != nil {
+			if hasAuth {
+				return "", "", malformed("OAUTHBEARER response with two auth=")
+			}
+			hasAuth = true
+			if value == "" {
+				continue // a scope query, see RFC 7628 §4.3
+			}
+			if token, err = bearerToken(value); err != nil {
 				return "", "", err
 			}
 		}
 	}
-	if token == "" {
+	if !hasAuth {
 		return "", "", malformed("OAUTHBEARER response without auth=")
 	}
 	return authzid, token, nil

@@ -221,11 +221,16 @@ type oauthClient struct {
 	mech, ir string
 	ack      []byte
 	acked    bool
+	resent   bool
 }
 
 func (c *oauthClient) Start() (string, []byte, error) { return c.mech, []byte(c.ir), nil }
 
 func (c *oauthClient) Next(challenge []byte) ([]byte, error) {
+	if len(challenge) == 0 && !c.resent && !c.acked {
+		c.resent = true // the initial response could not be sent
+		return []byte(c.ir), nil
+	}
 	if c.acked {
 		return nil, malformed("unexpected %s challenge", c.mech)
 	}

@@ -72,10 +72,13 @@ func parsePlain(b []byte) (authzid, user, pass string, err error) {
 
 // NewPlainClient returns the client side of PLAIN. authzid may be empty.
 func NewPlainClient(authzid, username, password string) Client {
-	return &plainClient{authzid, username, password}
+	return &plainClient{authzid: authzid, username: username, password: password}
 }
 
-type plainClient struct{ authzid, username, password string }
+type plainClient struct {
+	authzid, username, password string
+	resent                      bool
+}
 
 func (c *plainClient) Start() (string, []byte, error) {
 	ir := make([]byte, 0, len(c.authzid)+len(c.username)+len(c.password)+2)
@@ -88,5 +91,10 @@ func (c *plainClient) Start() (string, []byte, error) {
 }
 
 func (c *plainClient) Next(challenge []byte) ([]byte, error) {
+	if len(challenge) == 0 && !c.resent {
+		c.resent = true // the initial response could not be sent
+		_, ir, err := c.Start()
+		return ir, err
+	}
 	return nil, malformed("unexpected PLAIN challenge")
 }

@@ -64,10 +64,11 @@ type Server interface {
 //
 // Start returns the mechanism name and the initial response (nil if the
 // mechanism has none). If the protocol cannot send an initial response with
-// the command, the caller sends it as the answer to the server's first,
-// empty challenge, without calling Next for that challenge. Next answers
-// each further challenge. An empty, non-nil response is sent as an empty
-// line.
+// the command (IMAP without SASL-IR), the caller just passes the server's
+// first, empty challenge to Next, which answers it with the initial
+// response. Next answers each challenge; an empty, non-nil response is
+// sent as an empty line (base64 of nothing). A failed Next means the caller
+// cancels the exchange ("*").
 type Client interface {
 	Start() (mech string, initialResponse []byte, err error)
 	Next(challenge []byte) (response []byte, err error)

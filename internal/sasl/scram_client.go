@@ -23,6 +23,7 @@ type scramClient struct {
 	step                        int
 	gs2Header, clientFirstBare  string
 	serverSig                   []byte
+	resent                      bool
 }
 
 func (c *scramClient) Start() (string, []byte, error) {
@@ -39,6 +40,10 @@ func (c *scramClient) Start() (string, []byte, error) {
 }
 
 func (c *scramClient) Next(challenge []byte) ([]byte, error) {
+	if c.step == 1 && len(challenge) == 0 && !c.resent {
+		c.resent = true // the initial response could not be sent
+		return []byte(c.gs2Header + c.clientFirstBare), nil
+	}
 	switch c.step {
 	case 1:
 		c.step = 2

@@ -60,19 +60,37 @@ type HelloSession interface {
 	Hello(ctx context.Context, name string) error
 }
 
-// PasswordSession is an optional Session interface that enables AUTH PLAIN
-// (RFC 4616) and AUTH LOGIN. identity is the authorization identity the
-// client asked for ("" means the same as username). Return an error for bad
-// credentials (nil error means authenticated as username, or as identity if
-// given and allowed). Compare secrets in constant time
-// (crypto/subtle). The server adds the failure delay and counts failures.
+// Optional Session interfaces that enable AUTH (RFC 4954). The server
+// advertises the mechanisms of the interfaces a session implements, only
+// over TLS unless Server.AllowInsecureAuth is set. Callbacks reject bad
+// credentials with ErrAuthFailed (or an error wrapping it): the client gets
+// 535 5.7.8 after Server.AuthFailureDelay. An *Error is sent as is; any
+// other error is logged and answered 454 4.7.0 (temporary failure).
+// Compare secrets in constant time (crypto/subtle).
+
+// PasswordSession enables AUTH PLAIN (RFC 4616) and AUTH LOGIN. identity
+// is the authorization identity the client asked for ("" means the same as
+// username); allow it only if username may act as identity. After success
+// Conn.AuthIdentity is identity, or username when identity is "".
 type PasswordSession interface {
 	AuthPassword(ctx context.Context, identity, username, password string) error
 }
 
-// TokenSession is an optional Session interface that enables AUTH XOAUTH2
-// and OAUTHBEARER (RFC 7628): the backend checks the bearer token for
-// username.
+// ScramSession enables AUTH SCRAM-SHA-256 (RFC 7677): it returns the
+// stored salted keys of username (see NewScramCredentials), or
+// ErrAuthFailed for an unknown user. The password is never needed.
+type ScramSession interface {
+	ScramCredentials(ctx context.Context, username string) (ScramCredentials, error)
+}
+
+// CramMD5Session enables AUTH CRAM-MD5 (RFC 2195), which needs a
+// plaintext-equivalent secret: offer it only if the store keeps one.
+type CramMD5Session interface {
+	CramMD5Secret(ctx context.Context, username string) (string, error)
+}
+
+// TokenSession enables AUTH OAUTHBEARER (RFC 7628) and XOAUTH2: the
+// backend checks the bearer token for username.
 type TokenSession interface {
 	AuthToken(ctx context.Context, username, token string) error
 }

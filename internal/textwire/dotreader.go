@@ -91,10 +91,18 @@ type DotReader struct {
 // to start at the beginning of a line, right after the command that
 // introduced it.
 func NewDotReader(r *bufio.Reader, opts DotReaderOptions) *DotReader {
+	d := new(DotReader)
+	d.Reset(r, opts)
+	return d
+}
+
+// Reset makes d read a new message from r, so a connection can reuse one
+// DotReader for all its messages.
+func (d *DotReader) Reset(r *bufio.Reader, opts DotReaderOptions) {
 	if opts.DrainLimit <= 0 {
 		opts.DrainLimit = DefaultDrainLimit
 	}
-	return &DotReader{r: r, opts: opts, state: stBOL}
+	*d = DotReader{r: r, opts: opts, state: stBOL}
 }
 
 // Size returns the number of octets returned so far.

@@ -223,6 +223,19 @@ func TestDotReaderDrainUnread(t *testing.T) {
 	}
 }
 
+func TestDotReaderReset(t *testing.T) {
+	br := bufio.NewReader(strings.NewReader("a\nb\r\n.\r\nc\r\n.\r\n"))
+	d := NewDotReader(br, DotReaderOptions{})
+	if _, err := readAll(d, 100); !errors.Is(err, ErrBareLineEnding) {
+		t.Fatal(err)
+	}
+	d.Drain()
+	d.Reset(br, DotReaderOptions{})
+	if got, err := readAll(d, 100); err != nil || string(got) != "c\r\n" {
+		t.Fatalf("after Reset: %q, %v", got, err)
+	}
+}
+
 func TestDotReaderOneByteReader(t *testing.T) {
 	in := "a\r\n..b\r\n\r\n.c\r\n.\r\nNEXT"
 	br := bufio.NewReaderSize(iotest.OneByteReader(strings.NewReader(in)), 16)

@@ -28,6 +28,11 @@ func NewDotWriter(w io.Writer) *DotWriter {
 	return &DotWriter{w: w, bol: true}
 }
 
+// Reset makes d write a new message to w.
+func (d *DotWriter) Reset(w io.Writer) {
+	*d = DotWriter{w: w, bol: true}
+}
+
 // Write implements io.Writer.
 func (d *DotWriter) Write(p []byte) (int, error) {
 	if d.closed {

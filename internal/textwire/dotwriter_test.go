@@ -54,6 +54,19 @@ func TestDotWriterSplitCRLF(t *testing.T) {
 	}
 }
 
+func TestDotWriterReset(t *testing.T) {
+	var a, b bytes.Buffer
+	w := NewDotWriter(&a)
+	w.Write([]byte("x"))
+	w.Close()
+	w.Reset(&b)
+	w.Write([]byte(".y\r\n"))
+	w.Close()
+	if a.String() != "x\r\n.\r\n" || b.String() != "..y\r\n.\r\n" {
+		t.Fatalf("got %q and %q", a.String(), b.String())
+	}
+}
+
 func TestDotWriterWriteAfterClose(t *testing.T) {
 	w := NewDotWriter(&bytes.Buffer{})
 	w.Close()

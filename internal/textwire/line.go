@@ -39,9 +39,9 @@ func ReadLineEnding(r *bufio.Reader, max int) (line []byte, bareLF bool, err err
 	if max <= 0 {
 		max = DefaultMaxLine
 	}
-	// max+2 leaves room for the CRLF itself.
 	line, err = r.ReadSlice('\n')
 	if err == bufio.ErrBufferFull {
+		// max+2 leaves room for the CRLF itself.
 		line, err = readLongLine(r, line, max+2)
 	}
 	if err != nil {

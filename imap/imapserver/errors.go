@@ -21,3 +21,5 @@ var ErrMailboxExists = errors.New("imapserver: mailbox already exists")
 // ErrQuota is returned by Append, Copy and Move when the user's quota would
 // be exceeded; the client sees NO [OVERQUOTA].
 var ErrQuota = errors.New("imapserver: over quota")
+
+func unwrapIs(err, target error) bool { return errors.Is(err, target) }

@@ -1,0 +1,182 @@
+package imapserver
+
+import (
+	"bytes"
+	"encoding/base64"
+	"errors"
+	"strings"
+	"time"
+)
+
+// authAllowed reports whether credentials may be sent now
+// (RFC 9051 §6.2.3, LOGINDISABLED on cleartext).
+func (c *conn) authAllowed() bool {
+	return c.isTLS || c.info.TLS != nil || c.srv.AllowInsecureAuth
+}
+
+func (c *conn) cmdLogin(bool) *status {
+	c.expectSP()
+	user := c.astring()
+	c.expectSP()
+	pass := c.astring()
+	c.expectEnd()
+	if !c.authAllowed() {
+		return no("PRIVACYREQUIRED", "LOGIN is disabled on an unencrypted connection")
+	}
+	u, err := c.sess.Login(c.ctx, user, pass)
+	if err != nil {
+		return c.authFailed(err)
+	}
+	return c.loggedIn(u)
+}
+
+func (c *conn) loggedIn(u User) *status {
+	c.user = u
+	c.state = stateAuthenticated
+	c.authFailures = 0
+	c.log = c.log.With("user", u.Username())
+	return okCode("CAPABILITY "+c.capabilities(), "Logged in")
+}
+
+// authFailed answers a failed login after a delay; too many failures close
+// the connection (rule 6).
+func (c *conn) authFailed(err error) *status {
+	st := c.backendError("login", err)
+	if errors.Is(err, ErrAuthFailed) || st.code == "AUTHENTICATIONFAILED" {
+		c.authFailures++
+		t := time.NewTimer(c.srv.authFailureDelay())
+		select {
+		case <-t.C:
+		case <-c.ctx.Done():
+			t.Stop()
+		}
+		if c.authFailures >= c.srv.maxAuthFailures() {
+			c.writeStatus(c.tag, st)
+			return &status{fatal: true, text: "Too many authentication failures"}
+		}
+	}
+	return st
+}
+
+// cmdAuthenticate runs a SASL exchange (RFC 9051 §6.2.2) with an optional
+// initial response (SASL-IR, RFC 4959).
+func (c *conn) cmdAuthenticate(bool) *status {
+	c.expectSP()
+	mech := strings.ToUpper(c.atom())
+	var initial []byte
+	hasInitial := false
+	if c.sp() {
+		ir := c.atomBytesOrEq()
+		hasInitial = true
+		if string(ir) != "=" {
+			var err error
+			initial, err = base64.StdEncoding.DecodeString(string(ir))
+			if err != nil {
+				return bad("Invalid base64 in initial response")
+			}
+		} else {
+			initial = []byte{}
+		}
+	}
+	c.expectEnd()
+	if !c.authAllowed() {
+		return no("PRIVACYREQUIRED", "AUTHENTICATE is disabled on an unencrypted connection")
+	}
+	supported := false
+	for _, m := range c.mechanisms() {
+		if strings.EqualFold(m, mech) {
+			supported = true
+		}
+	}
+	if !supported {
+		return no("CANNOT", "Unsupported mechanism")
+	}
+	var srv SASLServer
+	ss, isSASL := c.sess.(SASLSession)
+	if isSASL {
+		var err error
+		srv, err = ss.Authenticate(c.ctx, mech)
+		if err != nil {
+			return c.authFailed(err)
+		}
+	} else {
+		srv = &plainServer{}
+	}
+	resp := initial
+	if !hasInitial {
+		resp = nil
+	}
+	for {
+		challenge, done, err := srv.Next(resp)
+		if err != nil {
+			return c.authFailed(ErrAuthFailed)
+		}
+		if done {
+			break
+		}
+		c.writeRaw("+ " + base64.StdEncoding.EncodeToString(challenge) + "\r\n")
+		if c.flush() != nil {
+			panic(ioError{errors.New("write failed")})
+		}
+		if err := c.readLine(); err != nil {
+			if errors.Is(err, errLineTooLong) {
+				return bad("Response too long")
+			}
+			panic(ioError{err})
+		}
+		if string(c.line) == "*" {
+			c.line = nil
+			return bad("AUTHENTICATE cancelled")
+		}
+		resp, err = base64.StdEncoding.DecodeString(string(c.line))
+		c.line = nil
+		if err != nil {
+			return bad("Invalid base64 response")
+		}
+	}
+	var u User
+	var err error
+	if isSASL {
+		u, err = ss.Authenticated(c.ctx)
+	} else {
+		p := srv.(*plainServer)
+		u, err = c.sess.Login(c.ctx, p.user, p.pass)
+	}
+	if err != nil {
+		return c.authFailed(err)
+	}
+	return c.loggedIn(u)
+}
+
+func (c *conn) atomBytesOrEq() []byte {
+	start := c.pos
+	for c.pos < len(c.line) && c.line[c.pos] != ' ' {
+		c.pos++
+	}
+	if c.pos == start {
+		c.fail("Expected initial response")
+	}
+	return c.line[start:c.pos]
+}
+
+// plainServer is the PLAIN mechanism (RFC 4616) for backends that only
+// implement Login.
+type plainServer struct {
+	user, pass string
+}
+
+func (p *plainServer) Next(resp []byte) ([]byte, bool, error) {
+	if resp == nil {
+		return []byte{}, false, nil
+	}
+	parts := bytes.Split(resp, []byte{0})
+	if len(parts) != 3 {
+		return nil, false, ErrAuthFailed
+	}
+	authz, user, pass := string(parts[0]), string(parts[1]), string(parts[2])
+	if authz != "" && authz != user {
+		return nil, false, ErrAuthFailed
+	}
+	p.user, p.pass = user, pass
+	return nil, true, nil
+}

@@ -1,0 +1,376 @@
+package imapserver
+
+import (
+	"io"
+	"strconv"
+)
+
+// cmdFetch implements FETCH and UID FETCH (RFC 9051 §6.4.5, §6.4.9) with
+// CHANGEDSINCE and VANISHED (RFC 7162).
+func (c *conn) cmdFetch(uid bool) *status {
+	c.expectSP()
+	set := c.numSet()
+	c.expectSP()
+	p := c.parseFetchItems()
+	if c.sp() {
+		c.parseFetchModifiers(p, uid)
+	}
+	c.expectEnd()
+	if uid {
+		p.uid = true
+	}
+	st := c.fetch(set, uid, p)
+	st.allowExpunge = uid // never EXPUNGE during FETCH (RFC 9051 §7.5.1)
+	return st
+}
+
+func (c *conn) fetch(set numSet, uid bool, p *fetchPlan) *status {
+	s := c.sel
+	v := &s.view
+	idx, valid := v.resolve(set, uid, s.searchRes)
+	if !valid {
+		return bad("Invalid message sequence number")
+	}
+	if p.vanished {
+		c.fetchVanished(set)
+	}
+	if p.changedSince > 0 {
+		kept := idx[:0]
+		for _, i := range idx {
+			if v.modseq[i] > p.changedSince {
+				kept = append(kept, i)
+			}
+		}
+		idx = kept
+	}
+	if len(idx) == 0 {
+		return ok("FETCH completed")
+	}
+	if p.setSeen && !s.readOnly {
+		c.markSeen(idx)
+	}
+	if !p.needsMessage() {
+		// Everything comes from the session's view: no backend call.
+		var b []byte
+		for _, i := range idx {
+			b = c.appendFetchStart(b[:0], i, p)
+			b = append(b, ")\r\n"...)
+			c.bw.Write(b)
+		}
+		return ok("FETCH completed")
+	}
+	uids := make([]uint32, len(idx))
+	for k, i := range idx {
+		uids[k] = v.uids[i]
+	}
+	k := 0
+	missing := false
+	var b []byte
+	var writeErr error
+	err := s.mbox.Fetch(c.ctx, uids, func(m Message) error {
+		u := m.UID()
+		for k < len(idx) && v.uids[idx[k]] < u {
+			k++
+			missing = true
+		}
+		if k == len(idx) || v.uids[idx[k]] != u {
+			return nil
+		}
+		i := idx[k]
+		k++
+		b = c.appendFetchStart(b[:0], i, p)
+		var err error
+		b, err = c.writeFetchMessage(b, m, p)
+		if err != nil {
+			writeErr = err
+			return err
+		}
+		return nil
+	})
+	if writeErr != nil {
+		if _, isIO := writeErr.(ioError); isIO {
+			panic(writeErr)
+		}
+		return c.backendError("FETCH", writeErr)
+	}
+	if err != nil {
+		return c.backendError("FETCH", err)
+	}
+	if k < len(idx) {
+		missing = true
+	}
+	if missing {
+		// RFC 2180 §4.1.2: the messages were expunged by another session.
+		return no("EXPUNGEISSUED", "Some messages were expunged by another session")
+	}
+	return ok("FETCH completed")
+}
+
+// markSeen sets \Seen on messages fetched with a non-PEEK body section
+// (RFC 9051 §6.4.5); the new FLAGS are sent in the FETCH response.
+func (c *conn) markSeen(idx []int) {
+	v := &c.sel.view
+	var uids []uint32
+	for _, i := range idx {
+		if !v.flags[i].seen {
+			uids = append(uids, v.uids[i])
+		}
+	}
+	if len(uids) == 0 {
+		return
+	}
+	_, err := c.sel.mbox.Store(c.ctx, uids, StoreAdd, []string{`\Seen`}, 0, func(m MessageMeta) {
+		if i, ok := v.find(m.UID); ok {
+			v.flags[i] = c.flagCache.intern(m.Flags)
+			if m.ModSeq > v.modseq[i] {
+				v.modseq[i] = m.ModSeq
+			}
+		}
+	})
+	if err != nil {
+		c.log.Error("imapserver: setting \\Seen failed", "err", err)
+	}
+}
+
+// appendFetchStart formats "* n FETCH (" and the items served from the
+// view (UID, FLAGS, MODSEQ), without the closing parenthesis.
+func (c *conn) appendFetchStart(b []byte, i int, p *fetchPlan) []byte {
+	v := &c.sel.view
+	b = append(b, "* "...)
+	b = appendUint(b, uint64(i+1))
+	b = append(b, " FETCH ("...)
+	sep := false
+	if p.uid {
+		b = append(b, "UID "...)
+		b = appendUint(b, uint64(v.uids[i]))
+		sep = true
+	}
+	if p.flags || (p.setSeen && !c.sel.readOnly) {
+		if sep {
+			b = append(b, ' ')
+		}
+		b = append(b, "FLAGS "...)
+		b = c.appendFlags(b, i)
+		sep = true
+	}
+	if p.modseq || (c.enabled.condstore && p.changedSince > 0) {
+		if sep {
+			b = append(b, ' ')
+		}
+		b = append(b, "MODSEQ ("...)
+		b = appendUint(b, v.modseq[i])
+		b = append(b, ')')
+		sep = true
+	}
+	if sep {
+		b = append(b, ' ')
+	}
+	return b
+}
+
+// writeFetchMessage appends the message items and writes the response.
+// Section bodies are copied from the message straight into the writer.
+func (c *conn) writeFetchMessage(b []byte, m Message, p *fetchPlan) ([]byte, error) {
+	if p.internalDate {
+		b = append(b, "INTERNALDATE "...)
+		b = appendDateTime(b, m.InternalDate())
+		b = append(b, ' ')
+	}
+	if p.size {
+		b = append(b, "RFC822.SIZE "...)
+		b = appendUint(b, uint64(m.Size()))
+		b = append(b, ' ')
+	}
+	var ms *msgStructure
+	var r MessageReader
+	defer func() {
+		if r != nil {
+			r.Close()
+		}
+	}()
+	open := func() (MessageReader, error) {
+		if r == nil {
+			var err error
+			r, err = m.Open()
+			if err != nil {
+				return nil, err
+			}
+		}
+		return r, nil
+	}
+	if p.needsStructure() {
+		var err error
+		ms, err = c.structureOf(m, open)
+		if err != nil {
+			return b, err
+		}
+	}
+	if p.envelope {
+		b = append(b, "ENVELOPE "...)
+		b = append(b, ms.envelope...)
+		b = append(b, ' ')
+	}
+	if p.bodyStructure {
+		b = append(b, "BODYSTRUCTURE "...)
+		b = append(b, ms.bodyStructure...)
+		b = append(b, ' ')
+	}
+	if p.body {
+		b = append(b, "BODY "...)
+		b = append(b, ms.body...)
+		b = append(b, ' ')
+	}
+	for _, s := range p.sections {
+		rd, err := open()
+		if err != nil {
+			return b, err
+		}
+		b = append(b, s.respName...)
+		b = append(b, ' ')
+		b, err = c.writeSection(b, s, m, rd, ms)
+		if err != nil {
+			return b, err
+		}
+		b = append(b, ' ')
+	}
+	if len(b) > 0 && b[len(b)-1] == ' ' {
+		b = b[:len(b)-1]
+	}
+	b = append(b, ")\r\n"...)
+	c.bw.Write(b)
+	return b[:0], nil
+}
+
+// writeSection writes a section's value; b holds the pending response
+// prefix, which is flushed before the literal's bytes.
+func (c *conn) writeSection(b []byte, s *sectionItem, m Message, r MessageReader, ms *msgStructure) ([]byte, error) {
+	switch s.kind {
+	case sectBinary, sectBinarySize:
+		return c.writeBinarySection(b, s, r, ms)
+	}
+	if s.spec == "HEADER.FIELDS" || s.spec == "HEADER.FIELDS.NOT" {
+		off, n, ok := sectionRange(ms, m.Size(), s.part, "HEADER")
+		if !ok {
+			return append(b, `""`...), nil
+		}
+		hdr, err := readRange(r, off, min(n, 1<<20))
+		if err != nil {
+			return b, err
+		}
+		data := filterHeader(hdr, s.fields, s.spec == "HEADER.FIELDS")
+		data = partialBytes(data, s)
+		b = append(b, '{')
+		b = strconv.AppendInt(b, int64(len(data)), 10)
+		b = append(b, "}\r\n"...)
+		return append(b, data...), nil
+	}
+	off, n, ok := sectionRange(ms, m.Size(), s.part, s.spec)
+	if !ok {
+		// A part that does not exist is empty (RFC 9051 §6.4.5 leaves it
+		// to the server; Dovecot answers NIL for BODY[], "" is safer).
+		return append(b, `""`...), nil
+	}
+	if s.partial {
+		if s.off >= n {
+			return append(b, `""`...), nil
+		}
+		off += s.off
+		n = min(n-s.off, s.n)
+	}
+	b = append(b, '{')
+	b = strconv.AppendInt(b, n, 10)
+	b = append(b, "}\r\n"...)
+	c.bw.Write(b)
+	if err := c.copySection(r, off, n); err != nil {
+		return b[:0], err
+	}
+	return b[:0], nil
+}
+
+// copySection copies n bytes at off from the message to the client.
+func (c *conn) copySection(r MessageReader, off, n int64) error {
+	sr := io.NewSectionReader(r, off, n)
+	written, err := c.bw.ReadFrom(sr)
+	if err != nil {
+		if written < n && c.bw.Available() >= 0 {
+			if _, isRead := err.(interface{ Timeout() bool }); isRead {
+				return ioError{err}
+			}
+		}
+		return ioError{err}
+	}
+	if written < n {
+		// The message is shorter than its recorded size: keep the
+		// literal length promise so the connection stays in sync.
+		pad := make([]byte, n-written)
+		for i := range pad {
+			pad[i] = ' '
+		}
+		c.bw.Write(pad)
+		c.log.Error("imapserver: message shorter than its size", "want", n, "got", written)
+	}
+	return nil
+}
+
+func (e ioError) Error() string { return e.err.Error() }
+
+func readRange(r io.ReaderAt, off, n int64) ([]byte, error) {
+	buf := make([]byte, n)
+	k, err := r.ReadAt(buf, off)
+	if err != nil && err != io.EOF {
+		return nil, err
+	}
+	return buf[:k], nil
+}
+
+func partialBytes(data []byte, s *sectionItem) []byte {
+	if !s.partial {
+		return data
+	}
+	if s.off >= int64(len(data)) {
+		return nil
+	}
+	data = data[s.off:]
+	if int64(len(data)) > s.n {
+		data = data[:s.n]
+	}
+	return data
+}
+
+// fetchVanished sends VANISHED (EARLIER) for UID FETCH ... (VANISHED)
+// (RFC 7162 §3.2.6): UIDs of the set that are not in the view.
+func (c *conn) fetchVanished(set numSet) {
+	v := &c.sel.view
+	var out []uint32
+	for _, r := range set.ranges {
+		lo, hi := r.lo, r.hi
+		if lo == 0 || hi == 0 {
+			last := uint32(0)
+			if n := len(v.uids); n > 0 {
+				last = v.uids[n-1]
+			}
+			if lo == 0 {
+				lo = last
+			}
+			if hi == 0 {
+				hi = last
+			}
+		}
+		if lo > hi {
+			lo, hi = hi, lo
+		}
+		if hi-lo > 1<<20 {
+			hi = lo + 1<<20
+		}
+		for u := lo; u <= hi && u != 0; u++ {
+			if _, ok := v.find(u); !ok {
+				out = append(out, u)
+			}
+		}
+	}
+	if len(out) > 0 {
+		b := append([]byte("* VANISHED (EARLIER) "), appendNumSet(nil, normalizeUIDs(out))...)
+		b = append(b, "\r\n"...)
+		c.bw.Write(b)
+	}
+}

@@ -1,0 +1,281 @@
+package imapserver
+
+import (
+	"context"
+	"crypto/tls"
+	"errors"
+	"log/slog"
+	"net"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+// Server is an IMAP server. Its zero value with a Backend set works; every
+// limit is a field whose zero value means the documented default.
+type Server struct {
+	// Addr is the address ListenAndServe listens on (default ":143", or
+	// ":993" for ListenAndServeTLS).
+	Addr    string
+	Backend Backend
+	// TLSConfig enables STARTTLS and is used by ListenAndServeTLS.
+	TLSConfig *tls.Config
+	// AllowInsecureAuth permits LOGIN and AUTHENTICATE on a cleartext
+	// connection (RFC 9051 §6.2.3 LOGINDISABLED otherwise).
+	AllowInsecureAuth bool
+	Logger            *slog.Logger
+
+	// MaxLineLength bounds one command line without literals
+	// (default 64 KiB; RFC 7162 §4 asks for at least 8192 octets).
+	MaxLineLength int
+	// MaxLiteralSize bounds a literal of any command but APPEND
+	// (default 64 KiB).
+	MaxLiteralSize int64
+	// MaxCommandSize bounds the sum of lines and literals of one command
+	// but APPEND's message (default 1 MiB).
+	MaxCommandSize int64
+	// AppendLimit bounds one APPEND message (default 64 MiB; advertised
+	// as APPENDLIMIT, RFC 7889).
+	AppendLimit int64
+	// MaxErrors is the number of BAD/NO replies in a row after which the
+	// connection is closed (default 20).
+	MaxErrors int
+	// MaxAuthFailures bounds failed logins per connection (default 3).
+	MaxAuthFailures int
+	// AuthFailureDelay is the pause after a failed login (default 1s).
+	AuthFailureDelay time.Duration
+	// MaxConnections bounds simultaneous connections (default 10000);
+	// more are greeted with BYE and closed.
+	MaxConnections int
+	// MaxNesting bounds parenthesis nesting in a command (default 32).
+	MaxNesting int
+	// IdleTimeout is the autologout timer once authenticated (default
+	// 30 min, the minimum of RFC 9051 §5.4).
+	IdleTimeout time.Duration
+	// PreAuthTimeout is the autologout timer before login (default 60s).
+	PreAuthTimeout time.Duration
+	// WriteTimeout bounds writing one response (default 5 min).
+	WriteTimeout time.Duration
+
+	// Now is the clock (default time.Now); tests inject one.
+	Now func() time.Time
+
+	mu        sync.Mutex
+	listeners map[*net.Listener]struct{}
+	conns     map[*conn]struct{}
+	closed    atomic.Bool
+	active    sync.WaitGroup
+	nconns    atomic.Int64
+}
+
+func (s *Server) maxLineLength() int      { return defInt(s.MaxLineLength, 64<<10) }
+func (s *Server) maxLiteralSize() int64   { return defInt64(s.MaxLiteralSize, 64<<10) }
+func (s *Server) maxCommandSize() int64   { return defInt64(s.MaxCommandSize, 1<<20) }
+func (s *Server) appendLimit() int64      { return defInt64(s.AppendLimit, 64<<20) }
+func (s *Server) maxErrors() int          { return defInt(s.MaxErrors, 20) }
+func (s *Server) maxAuthFailures() int    { return defInt(s.MaxAuthFailures, 3) }
+func (s *Server) maxConnections() int     { return defInt(s.MaxConnections, 10000) }
+func (s *Server) maxNesting() int         { return defInt(s.MaxNesting, 32) }
+func (s *Server) idleTimeout() time.Duration {
+	return defDur(s.IdleTimeout, 30*time.Minute)
+}
+func (s *Server) preAuthTimeout() time.Duration { return defDur(s.PreAuthTimeout, time.Minute) }
+func (s *Server) writeTimeout() time.Duration   { return defDur(s.WriteTimeout, 5*time.Minute) }
+func (s *Server) authFailureDelay() time.Duration {
+	return defDur(s.AuthFailureDelay, time.Second)
+}
+
+func (s *Server) now() time.Time {
+	if s.Now != nil {
+		return s.Now()
+	}
+	return time.Now()
+}
+
+func (s *Server) logger() *slog.Logger {
+	if s.Logger != nil {
+		return s.Logger
+	}
+	return slog.Default()
+}
+
+func defInt(v, d int) int {
+	if v > 0 {
+		return v
+	}
+	return d
+}
+
+func defInt64(v, d int64) int64 {
+	if v > 0 {
+		return v
+	}
+	return d
+}
+
+func defDur(v, d time.Duration) time.Duration {
+	if v > 0 {
+		return v
+	}
+	return d
+}
+
+// ListenAndServe listens on Addr (default ":143") and serves.
+func (s *Server) ListenAndServe() error {
+	if s.closed.Load() {
+		return ErrServerClosed
+	}
+	addr := s.Addr
+	if addr == "" {
+		addr = ":143"
+	}
+	l, err := net.Listen("tcp", addr)
+	if err != nil {
+		return err
+	}
+	return s.Serve(l)
+}
+
+// ListenAndServeTLS listens on Addr (default ":993") and serves implicit
+// TLS (RFC 8314) with the given certificate, or with TLSConfig when both
+// file names are empty.
+func (s *Server) ListenAndServeTLS(certFile, keyFile string) error {
+	if s.closed.Load() {
+		return ErrServerClosed
+	}
+	cfg := &tls.Config{}
+	if s.TLSConfig != nil {
+		cfg = s.TLSConfig.Clone()
+	}
+	if certFile != "" || keyFile != "" {
+		cert, err := tls.LoadX509KeyPair(certFile, keyFile)
+		if err != nil {
+			return err
+		}
+		cfg.Certificates = []tls.Certificate{cert}
+	}
+	addr := s.Addr
+	if addr == "" {
+		addr = ":993"
+	}
+	l, err := tls.Listen("tcp", addr, cfg)
+	if err != nil {
+		return err
+	}
+	return s.Serve(l)
+}
+
+// Serve accepts connections on l, one goroutine each, until Shutdown or
+// Close; it then returns ErrServerClosed.
+func (s *Server) Serve(l net.Listener) error {
+	if !s.trackListener(&l, true) {
+		l.Close()
+		return ErrServerClosed
+	}
+	defer s.trackListener(&l, false)
+	var delay time.Duration
+	for {
+		nc, err := l.Accept()
+		if err != nil {
+			if s.closed.Load() {
+				return ErrServerClosed
+			}
+			var ne net.Error
+			if errors.As(err, &ne) && ne.Timeout() {
+				delay = min(max(delay*2, 5*time.Millisecond), time.Second)
+				time.Sleep(delay)
+				continue
+			}
+			return err
+		}
+		delay = 0
+		c := newConn(s, nc)
+		if !s.trackConn(c, true) {
+			nc.Close()
+			return ErrServerClosed
+		}
+		go func() {
+			defer s.trackConn(c, false)
+			c.serve()
+		}()
+	}
+}
+
+func (s *Server) trackListener(l *net.Listener, add bool) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if add {
+		if s.closed.Load() {
+			return false
+		}
+		if s.listeners == nil {
+			s.listeners = make(map[*net.Listener]struct{})
+		}
+		s.listeners[l] = struct{}{}
+	} else {
+		delete(s.listeners, l)
+	}
+	return true
+}
+
+func (s *Server) trackConn(c *conn, add bool) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if add {
+		if s.closed.Load() {
+			return false
+		}
+		if s.conns == nil {
+			s.conns = make(map[*conn]struct{})
+		}
+		s.conns[c] = struct{}{}
+		s.active.Add(1)
+		s.nconns.Add(1)
+	} else {
+		delete(s.conns, c)
+		s.nconns.Add(-1)
+		s.active.Done()
+	}
+	return true
+}
+
+func (s *Server) closeListeners() {
+	s.closed.Store(true)
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for l := range s.listeners {
+		(*l).Close()
+	}
+}
+
+// Close closes the listeners and every connection immediately.
+func (s *Server) Close() error {
+	s.closeListeners()
+	s.mu.Lock()
+	for c := range s.conns {
+		c.nc.Close()
+	}
+	s.mu.Unlock()
+	return nil
+}
+
+// Shutdown stops accepting, tells idle connections BYE (RFC 9051 §7.1.5)
+// and waits until every connection has ended or ctx is done; then it
+// closes the rest.
+func (s *Server) Shutdown(ctx context.Context) error {
+	s.closeListeners()
+	s.mu.Lock()
+	for c := range s.conns {
+		c.shutdown()
+	}
+	s.mu.Unlock()
+	done := make(chan struct{})
+	go func() { s.active.Wait(); close(done) }()
+	select {
+	case <-done:
+		return nil
+	case <-ctx.Done():
+		s.Close()
+		return ctx.Err()
+	}
+}

@@ -1,0 +1,141 @@
+package imapserver
+
+import (
+	"slices"
+	"sort"
+	"strings"
+)
+
+// flagSet is an interned, immutable list of flags with its wire form.
+type flagSet struct {
+	flags   []string
+	wire    []byte // "(\Seen foo)"
+	seen    bool
+	deleted bool
+}
+
+func (f *flagSet) has(flag string) bool {
+	for _, x := range f.flags {
+		if strings.EqualFold(x, flag) {
+			return true
+		}
+	}
+	return false
+}
+
+// flagInterner shares one flagSet among all messages with the same flags,
+// so a 100,000-message view costs a pointer per message for its flags.
+type flagInterner struct {
+	m   map[string]*flagSet
+	key []byte
+	tmp []string
+}
+
+var emptyFlags = &flagSet{wire: []byte("()")}
+
+func (fi *flagInterner) intern(flags []string) *flagSet {
+	if len(flags) == 0 {
+		return emptyFlags
+	}
+	if fi.m == nil {
+		fi.m = make(map[string]*flagSet)
+	}
+	sortedIn := true
+	for i := 1; i < len(flags); i++ {
+		if flags[i] <= flags[i-1] {
+			sortedIn = false
+			break
+		}
+	}
+	list := flags
+	if !sortedIn {
+		fi.tmp = append(fi.tmp[:0], flags...)
+		slices.Sort(fi.tmp)
+		fi.tmp = slices.Compact(fi.tmp)
+		list = fi.tmp
+	}
+	fi.key = fi.key[:0]
+	for i, f := range list {
+		if i > 0 {
+			fi.key = append(fi.key, ' ')
+		}
+		fi.key = append(fi.key, f...)
+	}
+	if fs, ok := fi.m[string(fi.key)]; ok {
+		return fs
+	}
+	if len(fi.m) > 10000 {
+		// Pathological keyword use: start over rather than grow forever.
+		clear(fi.m)
+	}
+	fs := &flagSet{flags: slices.Clone(list)}
+	fs.wire = make([]byte, 0, len(fi.key)+2)
+	fs.wire = append(fs.wire, '(')
+	fs.wire = append(fs.wire, fi.key...)
+	fs.wire = append(fs.wire, ')')
+	for _, f := range fs.flags {
+		switch f {
+		case `\Seen`:
+			fs.seen = true
+		case `\Deleted`:
+			fs.deleted = true
+		}
+	}
+	fi.m[string(fi.key)] = fs
+	return fs
+}
+
+// view is one session's picture of the selected mailbox: sequence number
+// i+1 is uids[i]. It changes only when the server tells the client.
+type view struct {
+	uids   []uint32
+	flags  []*flagSet
+	modseq []uint64
+	recent map[uint32]struct{} // IMAP4rev1 \Recent, this session only
+
+	// pendingExpunge holds UIDs the backend expunged that the client has
+	// not been told about yet (they keep their sequence numbers).
+	pendingExpunge map[uint32]struct{}
+	// pendingFlags holds UIDs whose flags changed and are to be reported.
+	pendingFlags map[uint32]struct{}
+	// reportedExists is the EXISTS count the client knows.
+	reportedExists int
+}
+
+func (v *view) find(uid uint32) (int, bool) {
+	i := sort.Search(len(v.uids), func(k int) bool { return v.uids[k] >= uid })
+	return i, i < len(v.uids) && v.uids[i] == uid
+}
+
+func (v *view) add(uid uint32, fs *flagSet, modseq uint64) {
+	v.uids = append(v.uids, uid)
+	v.flags = append(v.flags, fs)
+	v.modseq = append(v.modseq, modseq)
+}
+
+// removeIndexes deletes the given ascending indexes.
+func (v *view) removeIndexes(idx []int) {
+	if len(idx) == 0 {
+		return
+	}
+	w := idx[0]
+	k := 0
+	for r := idx[0]; r < len(v.uids); r++ {
+		if k < len(idx) && idx[k] == r {
+			k++
+			continue
+		}
+		v.uids[w] = v.uids[r]
+		v.flags[w] = v.flags[r]
+		v.modseq[w] = v.modseq[r]
+		w++
+	}
+	v.uids = v.uids[:w]
+	v.flags = v.flags[:w]
+	v.modseq = v.modseq[:w]
+}
+
+func (v *view) isRecent(uid uint32) bool {
+	_, ok := v.recent[uid]
+	return ok
+}

@@ -15,7 +15,9 @@
 //     iteration count, StoredKey, ServerKey) and never needs the password;
 //     NewScramSHA256Client verifies the server's signature. The server
 //     answers unknown users with made-up credentials, so they look like
-//     wrong passwords.
+//     wrong passwords. ScramCredentials marshal to and from the RFC 5803
+//     text form ("SCRAM-SHA-256$4096:salt$StoredKey:ServerKey", as in
+//     PostgreSQL), so a store can keep one string per user.
 //   - OAUTHBEARER, RFC 7628, and Google's XOAUTH2: NewOAuthBearerServer,
 //     NewXOAuth2Server (token check delegated to an OAuthFunc; a rejection
 //     is a JSON error challenge per RFC 7628 §3.2.2 that the client

@@ -3,6 +3,7 @@ package sasl
 import (
 	"encoding/base64"
 	"errors"
+	"reflect"
 	"testing"
 )
 
@@ -411,5 +412,27 @@ func TestNormalize(t *testing.T) {
 	}
 	if c := NewScramCredentials("x", nil, 0); len(c.Salt) != 16 || c.Iterations != DefaultScramIterations {
 		t.Fatalf("defaults: %+v", c)
+	}
+}
+
+func TestScramCredentialsText(t *testing.T) {
+	salt, _ := base64.StdEncoding.DecodeString("W22ZaJ0SNY7soEsUEjb6gQ==")
+	c := NewScramCredentials("pencil", salt, 4096)
+	text, _ := c.MarshalText()
+	// The RFC 7677 §3 keys, in RFC 5803 form.
+	const want = "SCRAM-SHA-256$4096:W22ZaJ0SNY7soEsUEjb6gQ==$WG5d8oPm3OtcPnkdi4Uo7BkeZkBFzpcXkuLmtbsT4qY=:wfPLwcE6nTWhTAmQ7tl2KeoiWGPlZqQxSrmfPwDl2dU="
+	if string(text) != want {
+		t.Fatalf("got %s", text)
+	}
+	var back ScramCredentials
+	if err := back.UnmarshalText(text); err != nil || !reflect.DeepEqual(back, c) {
+		t.Fatalf("round trip: %+v %v", back, err)
+	}
+	for _, bad := range []string{"", "SCRAM-SHA-256$", "SCRAM-SHA-1$4096:c2FsdA==$a:b", "SCRAM-SHA-256$0:c2FsdA==$" + want[len(want)-89:],
+		"SCRAM-SHA-256$4096:$WG5d8oPm3OtcPnkdi4Uo7BkeZkBFzpcXkuLmtbsT4qY=:wfPLwcE6nTWhTAmQ7tl2KeoiWGPlZqQxSrmfPwDl2dU=",
+		"SCRAM-SHA-256$4096:c2FsdA==$AAAA:wfPLwcE6nTWhTAmQ7tl2KeoiWGPlZqQxSrmfPwDl2dU="} {
+		if err := back.UnmarshalText([]byte(bad)); err == nil {
+			t.Errorf("%q accepted", bad)
+		}
 	}
 }

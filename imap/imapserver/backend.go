@@ -19,8 +19,9 @@ import (
 //
 // Every method takes the connection's context first; it is cancelled when the
 // connection ends. Errors returned by a backend are logged; the client sees a
-// generic NO unless the error is an *Error (or wraps one), whose response code
-// and text are sent as they are.
+// generic NO unless the error is an *imap.Error (or wraps one), whose
+// response code and text are sent as they are, or one of the Err values of
+// this package.
 
 // Backend creates one Session per accepted connection.
 type Backend interface {

@@ -6,6 +6,8 @@ import (
 	"mime/quotedprintable"
 	"strconv"
 	"strings"
+
+	"github.com/mailwire/mailwire/imap"
 )
 
 // BINARY[part] and BINARY.SIZE[part] (RFC 3516, RFC 9051 §6.4.5): the
@@ -35,7 +37,7 @@ func (c *conn) writeBinarySection(b []byte, s *sectionItem, r MessageReader, ms 
 		dec = src
 	default:
 		// RFC 3516 §4.3: unknown encoding.
-		return b, &Error{Code: "UNKNOWN-CTE", Text: "Unknown Content-Transfer-Encoding"}
+		return b, imap.ErrNo("UNKNOWN-CTE", "Unknown Content-Transfer-Encoding")
 	}
 	if dec == src {
 		if s.kind == sectBinarySize {

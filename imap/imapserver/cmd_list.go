@@ -6,15 +6,15 @@ import (
 )
 
 type listOpts struct {
-	lsub             bool
-	selSubscribed    bool
-	selSpecialUse    bool
-	recursiveMatch   bool
-	retSubscribed    bool
-	retChildren      bool
-	retSpecialUse    bool
-	retStatus        *statusItems
-	extended         bool
+	lsub           bool
+	selSubscribed  bool
+	selSpecialUse  bool
+	recursiveMatch bool
+	retSubscribed  bool
+	retChildren    bool
+	retSpecialUse  bool
+	retStatus      *statusItems
+	extended       bool
 }
 
 // cmdList implements LIST with LIST-EXTENDED (RFC 5258), LIST-STATUS

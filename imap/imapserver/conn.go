@@ -14,6 +14,8 @@ import (
 	"strings"
 	"sync/atomic"
 	"time"
+
+	"github.com/mailwire/mailwire/imap"
 )
 
 // state is a connection's IMAP state (RFC 9051 §3).
@@ -362,19 +364,35 @@ func (c *conn) writeStatus(tag string, st *status) {
 	c.bw.WriteString("\r\n")
 }
 
-func ok(text string) *status            { return &status{kind: "OK", text: text, allowExpunge: true} }
-func okCode(code, text string) *status  { return &status{kind: "OK", code: code, text: text, allowExpunge: true} }
-func no(code, text string) *status      { return &status{kind: "NO", code: code, text: text, allowExpunge: true} }
+func ok(text string) *status { return &status{kind: "OK", text: text, allowExpunge: true} }
+func okCode(code, text string) *status {
+	return &status{kind: "OK", code: code, text: text, allowExpunge: true}
+}
+func no(code, text string) *status {
+	return &status{kind: "NO", code: code, text: text, allowExpunge: true}
+}
 func bad(text string) *status           { return &status{kind: "BAD", text: text, allowExpunge: true} }
 func badCode(code, text string) *status { return &status{kind: "BAD", code: code, text: text} }
 
 // backendError turns an error from the backend into a NO. Internal error
 // text is logged, never sent (rule 6).
 func (c *conn) backendError(op string, err error) *status {
-	var ie *Error
+	var ie *imap.Error
 	switch {
 	case errors.As(err, &ie):
-		return &status{kind: "NO", code: ie.Code, text: ie.Text, allowExpunge: true}
+		code := string(ie.Code)
+		if ie.CodeArg != "" {
+			code += " " + ie.CodeArg
+		}
+		kind := "NO"
+		if ie.Type == imap.StatusBAD {
+			kind = "BAD"
+		}
+		text := ie.Text
+		if text == "" {
+			text = "Failed"
+		}
+		return &status{kind: kind, code: code, text: text, allowExpunge: true}
 	case errors.Is(err, ErrNoSuchMailbox):
 		return no("NONEXISTENT", "No such mailbox")
 	case errors.Is(err, ErrMailboxExists):
@@ -388,21 +406,6 @@ func (c *conn) backendError(op string, err error) *status {
 	}
 	c.log.Error("imapserver: backend error", "op", op, "err", err)
 	return no("SERVERBUG", op+" failed: internal error")
-}
-
-// Error is an error a backend returns to choose the NO response the client
-// sees: Code is an RFC 5530 response code (without brackets, may be
-// empty), Text the human-readable text.
-type Error struct {
-	Code string
-	Text string
-}
-
-func (e *Error) Error() string {
-	if e.Code != "" {
-		return "imap: [" + e.Code + "] " + e.Text
-	}
-	return "imap: " + e.Text
 }
 
 func (c *conn) writeRaw(s string) { c.bw.WriteString(s) }

@@ -54,6 +54,9 @@ func (c *conn) fetch(set numSet, uid bool, p *fetchPlan) *status {
 		var b []byte
 		for _, i := range idx {
 			b = c.appendFetchStart(b[:0], i, p)
+			if b[len(b)-1] == ' ' {
+				b = b[:len(b)-1]
+			}
 			b = append(b, ")\r\n"...)
 			c.bw.Write(b)
 		}

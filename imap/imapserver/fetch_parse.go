@@ -8,10 +8,10 @@ import (
 // fetchPlan is a parsed FETCH item list (RFC 9051 §6.4.5).
 type fetchPlan struct {
 	uid, flags, internalDate, size, envelope, body, bodyStructure, modseq bool
-	sections                                                               []*sectionItem
-	changedSince                                                           uint64
-	vanished                                                               bool
-	setSeen                                                                bool
+	sections                                                              []*sectionItem
+	changedSince                                                          uint64
+	vanished                                                              bool
+	setSeen                                                               bool
 }
 
 type sectionKind uint8

@@ -455,7 +455,6 @@ func (c *conn) encodeMailbox(name string) string {
 	return name
 }
 
-
 func containsFold(haystack, needle []byte) bool {
 	return bytes.Contains(bytes.ToLower(haystack), bytes.ToLower(needle))
 }

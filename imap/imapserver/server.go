@@ -68,14 +68,14 @@ type Server struct {
 	nconns    atomic.Int64
 }
 
-func (s *Server) maxLineLength() int      { return defInt(s.MaxLineLength, 64<<10) }
-func (s *Server) maxLiteralSize() int64   { return defInt64(s.MaxLiteralSize, 64<<10) }
-func (s *Server) maxCommandSize() int64   { return defInt64(s.MaxCommandSize, 1<<20) }
-func (s *Server) appendLimit() int64      { return defInt64(s.AppendLimit, 64<<20) }
-func (s *Server) maxErrors() int          { return defInt(s.MaxErrors, 20) }
-func (s *Server) maxAuthFailures() int    { return defInt(s.MaxAuthFailures, 3) }
-func (s *Server) maxConnections() int     { return defInt(s.MaxConnections, 10000) }
-func (s *Server) maxNesting() int         { return defInt(s.MaxNesting, 32) }
+func (s *Server) maxLineLength() int    { return defInt(s.MaxLineLength, 64<<10) }
+func (s *Server) maxLiteralSize() int64 { return defInt64(s.MaxLiteralSize, 64<<10) }
+func (s *Server) maxCommandSize() int64 { return defInt64(s.MaxCommandSize, 1<<20) }
+func (s *Server) appendLimit() int64    { return defInt64(s.AppendLimit, 64<<20) }
+func (s *Server) maxErrors() int        { return defInt(s.MaxErrors, 20) }
+func (s *Server) maxAuthFailures() int  { return defInt(s.MaxAuthFailures, 3) }
+func (s *Server) maxConnections() int   { return defInt(s.MaxConnections, 10000) }
+func (s *Server) maxNesting() int       { return defInt(s.MaxNesting, 32) }
 func (s *Server) idleTimeout() time.Duration {
 	return defDur(s.IdleTimeout, 30*time.Minute)
 }

@@ -1,0 +1,349 @@
+package mailbox
+
+import (
+	"context"
+	"errors"
+	"io"
+	"sync"
+	"time"
+
+	"github.com/mailwire/mailwire/imap"
+	"github.com/mailwire/mailwire/imap/imapserver"
+)
+
+// IMAPAnalyze is the analyzer to put in Options.Analyze for stores served
+// over IMAP: it caches each message's ENVELOPE, BODYSTRUCTURE and part
+// offsets when the message is stored, so that FETCH never re-parses bodies.
+var IMAPAnalyze = imapserver.Analyze
+
+// IMAPBackend makes a Store an imapserver.Backend. Sessions see mailboxes
+// through the store's change feed (Store.Watch), which drives the untagged
+// EXISTS, EXPUNGE and FETCH responses of every session.
+type IMAPBackend struct {
+	Store Store
+}
+
+// NewIMAPBackend returns a backend serving s.
+func NewIMAPBackend(s Store) *IMAPBackend { return &IMAPBackend{Store: s} }
+
+var _ imapserver.Backend = (*IMAPBackend)(nil)
+
+// NewSession implements imapserver.Backend.
+func (b *IMAPBackend) NewSession(ctx context.Context, _ imapserver.ConnInfo) (imapserver.Session, error) {
+	return &imapSession{store: b.Store}, nil
+}
+
+type imapSession struct {
+	store Store
+}
+
+func (s *imapSession) Login(ctx context.Context, username, password string) (imapserver.User, error) {
+	if err := s.store.VerifyPassword(ctx, username, password); err != nil {
+		if errors.Is(err, ErrAuthFailed) || errors.Is(err, ErrNoSuchUser) {
+			return nil, imapserver.ErrAuthFailed
+		}
+		return nil, err
+	}
+	return &imapUser{store: s.store, name: username}, nil
+}
+
+func (s *imapSession) Close() error { return nil }
+
+type imapUser struct {
+	store Store
+	name  string
+}
+
+// imapErr maps store errors to the errors imapserver turns into response
+// codes (RFC 5530).
+func imapErr(err error) error {
+	switch {
+	case err == nil:
+		return nil
+	case errors.Is(err, ErrNoSuchMailbox):
+		return imapserver.ErrNoSuchMailbox
+	case errors.Is(err, ErrMailboxExists):
+		return imapserver.ErrMailboxExists
+	case errors.Is(err, ErrOverQuota):
+		return imapserver.ErrQuota
+	case errors.Is(err, ErrHasChildren):
+		return imap.ErrNo(imap.CodeHasChildren, "Mailbox has children")
+	case errors.Is(err, ErrInvalidName):
+		return imap.ErrNo(imap.CodeCannot, "Invalid mailbox name")
+	case errors.Is(err, ErrTooBig):
+		return imap.ErrNo(imap.CodeTooBig, "Message too big")
+	case errors.Is(err, ErrInvalidFlag):
+		return imap.ErrNo(imap.CodeLimit, "Invalid or too many keywords")
+	}
+	return err
+}
+
+func (u *imapUser) Username() string { return u.name }
+func (u *imapUser) Close() error     { return nil }
+
+func (u *imapUser) ListMailboxes(ctx context.Context) ([]imapserver.MailboxInfo, error) {
+	list, err := u.store.ListMailboxes(ctx, u.name)
+	if err != nil {
+		return nil, imapErr(err)
+	}
+	out := make([]imapserver.MailboxInfo, len(list))
+	for i, m := range list {
+		out[i] = imapserver.MailboxInfo{Name: m.Name, Subscribed: m.Subscribed}
+		if m.SpecialUse != "" {
+			out[i].SpecialUse = []string{m.SpecialUse}
+		}
+	}
+	return out, nil
+}
+
+func (u *imapUser) Create(ctx context.Context, name string, specialUse []string) error {
+	use := ""
+	if len(specialUse) > 0 {
+		use = specialUse[0]
+	}
+	return imapErr(u.store.CreateMailbox(ctx, u.name, name, use))
+}
+
+func (u *imapUser) Delete(ctx context.Context, name string) error {
+	return imapErr(u.store.DeleteMailbox(ctx, u.name, name))
+}
+
+func (u *imapUser) Rename(ctx context.Context, oldName, newName string) error {
+	return imapErr(u.store.RenameMailbox(ctx, u.name, oldName, newName))
+}
+
+func (u *imapUser) SetSubscribed(ctx context.Context, name string, subscribed bool) error {
+	return imapErr(u.store.SetSubscribed(ctx, u.name, name, subscribed))
+}
+
+func toIMAPStatus(st MailboxStatus) imapserver.MailboxStatus {
+	return imapserver.MailboxStatus{
+		Messages:      st.Messages,
+		Unseen:        st.Unseen,
+		UIDNext:       st.UIDNext,
+		UIDValidity:   st.UIDValidity,
+		HighestModSeq: st.HighestModSeq,
+		Size:          st.Size,
+		Deleted:       st.Deleted,
+	}
+}
+
+func (u *imapUser) Status(ctx context.Context, name string) (imapserver.MailboxStatus, error) {
+	st, err := u.store.Status(ctx, u.name, name)
+	if err != nil {
+		return imapserver.MailboxStatus{}, imapErr(err)
+	}
+	return toIMAPStatus(st), nil
+}
+
+func (u *imapUser) Append(ctx context.Context, name string, msg imapserver.AppendMessage, body io.Reader) (imapserver.AppendResult, error) {
+	uid, err := u.store.Append(ctx, u.name, name, body, msg.Flags, msg.InternalDate)
+	if err != nil {
+		return imapserver.AppendResult{}, imapErr(err)
+	}
+	st, err := u.store.Status(ctx, u.name, name)
+	if err != nil {
+		return imapserver.AppendResult{}, imapErr(err)
+	}
+	return imapserver.AppendResult{UIDValidity: st.UIDValidity, UID: uid}, nil
+}
+
+func (u *imapUser) Select(ctx context.Context, name string, readOnly bool) (imapserver.Mailbox, error) {
+	// Subscribe before listing: every change after the listing reaches
+	// the feed; changes in both are deduplicated by the server.
+	sub, err := u.store.Watch(ctx, u.name, name)
+	if err != nil {
+		return nil, imapErr(err)
+	}
+	st, err := u.store.Status(ctx, u.name, name)
+	if err != nil {
+		sub.Close()
+		return nil, imapErr(err)
+	}
+	list, err := u.store.List(ctx, u.name, name)
+	if err != nil {
+		sub.Close()
+		return nil, imapErr(err)
+	}
+	return &imapMailbox{u: u, name: name, sub: sub, status: toIMAPStatus(st), list: list}, nil
+}
+
+type imapMailbox struct {
+	u      *imapUser
+	name   string
+	sub    *Subscription
+	mu     sync.Mutex
+	status imapserver.MailboxStatus
+	list   []MessageInfo // the snapshot, released after Snapshot
+	events []Event
+}
+
+func (m *imapMailbox) Status() imapserver.MailboxStatus {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return m.status
+}
+
+func (m *imapMailbox) PermanentFlags() []string { return nil }
+
+func (m *imapMailbox) Snapshot(ctx context.Context, fn func(imapserver.MessageMeta) error) error {
+	list := m.list
+	m.list = nil
+	for i := range list {
+		if err := fn(imapserver.MessageMeta{UID: list[i].UID, ModSeq: list[i].ModSeq, Flags: list[i].Flags}); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (m *imapMailbox) Resync(ctx context.Context, fn func(imapserver.MessageMeta) error) error {
+	list, err := m.u.store.List(ctx, m.u.name, m.name)
+	if err != nil {
+		return imapErr(err)
+	}
+	for i := range list {
+		if err := fn(imapserver.MessageMeta{UID: list[i].UID, ModSeq: list[i].ModSeq, Flags: list[i].Flags}); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (m *imapMailbox) Fetch(ctx context.Context, uids []uint32, fn func(imapserver.Message) error) error {
+	list, err := m.u.store.List(ctx, m.u.name, m.name)
+	if err != nil {
+		return imapErr(err)
+	}
+	msg := &imapMessage{m: m, ctx: ctx}
+	k := 0
+	for _, uid := range uids {
+		for k < len(list) && list[k].UID < uid {
+			k++
+		}
+		if k == len(list) {
+			break
+		}
+		if list[k].UID != uid {
+			continue
+		}
+		msg.info = &list[k]
+		if err := fn(msg); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (m *imapMailbox) Store(ctx context.Context, uids []uint32, op imapserver.StoreOp, flags []string, unchangedSince uint64, fn func(imapserver.MessageMeta)) ([]uint32, error) {
+	fop := FlagsSet
+	switch op {
+	case imapserver.StoreAdd:
+		fop = FlagsAdd
+	case imapserver.StoreRemove:
+		fop = FlagsRemove
+	}
+	ups, err := m.u.store.StoreFlags(ctx, m.u.name, m.name, uids, fop, flags, unchangedSince)
+	var failed []uint32
+	var me *ModifiedError
+	if errors.As(err, &me) {
+		failed = me.UIDs
+		err = nil
+	}
+	for _, up := range ups {
+		fn(imapserver.MessageMeta{UID: up.UID, ModSeq: up.ModSeq, Flags: up.Flags})
+	}
+	return failed, imapErr(err)
+}
+
+func (m *imapMailbox) Expunge(ctx context.Context, uids []uint32) ([]uint32, error) {
+	removed, err := m.u.store.Expunge(ctx, m.u.name, m.name, uids)
+	return removed, imapErr(err)
+}
+
+func (m *imapMailbox) copyMove(ctx context.Context, uids []uint32, dest string, move bool) (imapserver.CopyResult, error) {
+	var src, dst []uint32
+	var err error
+	if move {
+		src, dst, err = m.u.store.Move(ctx, m.u.name, m.name, uids, dest)
+	} else {
+		src, dst, err = m.u.store.Copy(ctx, m.u.name, m.name, uids, dest)
+	}
+	if err != nil {
+		return imapserver.CopyResult{}, imapErr(err)
+	}
+	st, err := m.u.store.Status(ctx, m.u.name, dest)
+	if err != nil {
+		return imapserver.CopyResult{}, imapErr(err)
+	}
+	return imapserver.CopyResult{UIDValidity: st.UIDValidity, SourceUIDs: src, DestUIDs: dst}, nil
+}
+
+func (m *imapMailbox) Copy(ctx context.Context, uids []uint32, dest string) (imapserver.CopyResult, error) {
+	return m.copyMove(ctx, uids, dest, false)
+}
+
+func (m *imapMailbox) Move(ctx context.Context, uids []uint32, dest string) (imapserver.CopyResult, error) {
+	return m.copyMove(ctx, uids, dest, true)
+}
+
+func (m *imapMailbox) Updates() <-chan struct{} { return m.sub.Ready() }
+
+func (m *imapMailbox) Changes() ([]imapserver.Change, bool) {
+	m.events = m.sub.Drain(m.events[:0])
+	if len(m.events) == 0 {
+		return nil, false
+	}
+	out := make([]imapserver.Change, 0, len(m.events))
+	overflow := false
+	for _, ev := range m.events {
+		switch ev.Kind {
+		case EventAppend:
+			out = append(out, imapserver.Change{Kind: imapserver.ChangeAppend, UID: ev.UID, ModSeq: ev.ModSeq, Flags: ev.Flags})
+		case EventFlags:
+			out = append(out, imapserver.Change{Kind: imapserver.ChangeFlags, UID: ev.UID, ModSeq: ev.ModSeq, Flags: ev.Flags})
+		case EventExpunge:
+			out = append(out, imapserver.Change{Kind: imapserver.ChangeExpunge, UID: ev.UID, ModSeq: ev.ModSeq})
+		case EventOverflow, EventGone:
+			overflow = true
+		}
+		m.mu.Lock()
+		if ev.ModSeq > m.status.HighestModSeq {
+			m.status.HighestModSeq = ev.ModSeq
+		}
+		m.mu.Unlock()
+	}
+	clear(m.events)
+	return out, overflow
+}
+
+func (m *imapMailbox) Close() error { return m.sub.Close() }
+
+// imapMessage is reused for every message of one Fetch call.
+type imapMessage struct {
+	m    *imapMailbox
+	ctx  context.Context
+	info *MessageInfo
+}
+
+func (x *imapMessage) UID() uint32             { return x.info.UID }
+func (x *imapMessage) Flags() []string         { return x.info.Flags }
+func (x *imapMessage) ModSeq() uint64          { return x.info.ModSeq }
+func (x *imapMessage) InternalDate() time.Time { return x.info.InternalDate }
+func (x *imapMessage) Size() int64             { return x.info.Size }
+
+func (x *imapMessage) Open() (imapserver.MessageReader, error) {
+	msg, err := x.m.u.store.Open(x.ctx, x.m.u.name, x.m.name, x.info.UID)
+	if err != nil {
+		return nil, imapErr(err)
+	}
+	return msg, nil
+}
+
+func (x *imapMessage) Structure() []byte {
+	blob, err := x.m.u.store.Cached(x.ctx, x.m.u.name, x.m.name, x.info.UID)
+	if err != nil {
+		return nil
+	}
+	return blob
+}

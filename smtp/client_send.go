@@ -184,7 +184,9 @@ func (c *Client) clSend(ctx context.Context, from string, rcpts []string, body i
 				if c.broken != nil {
 					return err
 				}
-				res.Rcpts[k-1].Err = err
+				if mailErr == nil { // else the 503 is only a consequence
+					res.Rcpts[k-1].Err = err
+				}
 			}
 		default:
 			if err := c.clRead(c.opts.DataInitTimeout); err != nil {

@@ -20,7 +20,10 @@ func testLogger(t testing.TB) *slog.Logger {
 
 type testWriter struct{ t testing.TB }
 
-func (w testWriter) Write(p []byte) (int, error) { w.t.Log(strings.TrimSpace(string(p))); return len(p), nil }
+func (w testWriter) Write(p []byte) (int, error) {
+	w.t.Log(strings.TrimSpace(string(p)))
+	return len(p), nil
+}
 
 // newTestServer returns a server over b with test-friendly settings
 // (cleartext auth, no failure delay).
@@ -49,9 +52,10 @@ func startServer(t testing.TB, srv *Server) string {
 
 // tconn is a raw test client.
 type tconn struct {
-	t testing.TB
-	c net.Conn
-	r *bufio.Reader
+	t  testing.TB
+	c  net.Conn
+	r  *bufio.Reader
+	ts string // APOP timestamp of the greeting
 }
 
 func dialT(t testing.TB, addr string) *tconn {
@@ -81,7 +85,11 @@ func (tc *tconn) line() string {
 	if !strings.HasSuffix(l, "\r\n") {
 		tc.t.Fatalf("line without CRLF: %q", l)
 	}
-	return strings.TrimSuffix(l, "\r\n")
+	l = strings.TrimSuffix(l, "\r\n")
+	if i, j := strings.IndexByte(l, '<'), strings.IndexByte(l, '>'); tc.ts == "" && i > 0 && j > i {
+		tc.ts = l[i : j+1]
+	}
+	return l
 }
 
 // expectEOF checks that the server closed the connection.
@@ -100,7 +108,7 @@ func (tc *tconn) expectEOF() {
 func (tc *tconn) run(script string) {
 	tc.t.Helper()
 	for n, l := range strings.Split(strings.TrimSpace(script), "\n") {
-		l = strings.TrimSpace(l)
+		l = strings.TrimLeft(l, " \t")
 		if l == "" || strings.HasPrefix(l, "#") {
 			continue
 		}

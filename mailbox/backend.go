@@ -1,6 +1,9 @@
 package mailbox
 
-import "io"
+import (
+	"io"
+	"time"
+)
 
 // backend is the persistence layer under the shared engine: memory or
 // Maildir. The engine owns the in-memory state, locking, MODSEQ and UID
@@ -47,7 +50,7 @@ type flagChange struct {
 // engine's mailbox lock held, between begin and end, before the engine
 // applies the change to mstate; it returns only once the change is durable.
 type mbBackend interface {
-	stage(r io.Reader, max int64) (staged, error)
+	stage(r io.Reader, max int64, mtime time.Time) (staged, error)
 	// begin takes the cross-process lock and loads changes made by other
 	// processes into st, returning their events.
 	begin(st *mstate) ([]Event, error)

@@ -28,13 +28,13 @@ func (e *engine) Append(ctx context.Context, user, mailbox string, r io.Reader, 
 	}
 	// Write and fsync the body outside every lock: concurrent appends do
 	// this in parallel, then share the directory and index fsyncs.
-	stg, err := be.stage(r, e.opts.MaxMessageSize)
-	if err != nil {
-		return 0, err
-	}
 	now := e.opts.Now()
 	if internalDate.IsZero() {
 		internalDate = now
+	}
+	stg, err := be.stage(r, e.opts.MaxMessageSize, internalDate)
+	if err != nil {
+		return 0, err
 	}
 	req := &appendReq{kws: kws, done: make(chan struct{})}
 	req.item.st = stg

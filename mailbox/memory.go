@@ -7,6 +7,7 @@ import (
 	"sort"
 	"sync"
 	"sync/atomic"
+	"time"
 )
 
 // Memory is a Store that keeps everything in memory: for tests and for
@@ -134,7 +135,7 @@ func (s *memStaged) size() int64                    { return int64(len(s.b)) }
 func (s *memStaged) reader() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(s.b)), nil }
 func (s *memStaged) discard()                       {}
 
-func (b *memBox) stage(r io.Reader, max int64) (staged, error) {
+func (b *memBox) stage(r io.Reader, max int64, _ time.Time) (staged, error) {
 	data, err := io.ReadAll(io.LimitReader(r, max+1))
 	if err != nil {
 		return nil, err

@@ -12,12 +12,13 @@ type msgRec struct {
 	kwset  uint32 // keyword set id in the mailbox's kwTable
 	modseq uint64
 	size   int64
-	idate  int64 // internal date, Unix seconds
-	sdate  int64 // save date, Unix seconds
-	loc    int64 // backend-specific locator (Maildir: offset of the append record)
-	tz     int16 // internal date's zone offset in minutes
-	sys    uint8 // system flags
-	bits   uint8 // backend-specific bits (Maildir: file is in new/)
+	idate  int64  // internal date, Unix seconds
+	sdate  int64  // save date, Unix seconds
+	loc    int64  // backend-specific locator (Maildir: offset of the append record)
+	reclen uint32 // backend-specific (Maildir: length of the append record)
+	tz     int16  // internal date's zone offset in minutes
+	sys    uint8  // system flags
+	bits   uint8  // backend-specific bits (Maildir: file is in new/)
 }
 
 func (r *msgRec) internalDate() time.Time {

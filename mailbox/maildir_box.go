@@ -1,0 +1,740 @@
+package mailbox
+
+import (
+	"bufio"
+	"errors"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strconv"
+	"sync"
+	"time"
+)
+
+const (
+	indexName = "mailwire.index"
+	lockName  = "mailwire.lock"
+	bitInNew  = 1 // msgRec.bits: the file is in new/ without an info suffix
+)
+
+// mdBox is the Maildir backend of one mailbox.
+type mdBox struct {
+	b        *mdBackend
+	dir      string
+	lockf    *os.File
+	idx      *os.File // O_APPEND
+	idxIno   uint64
+	off      int64 // end of the log applied so far
+	live     int64 // bytes of live 'A' records, to decide compaction
+	loggedKw int   // keywords already defined in the log
+	dirs     [2]*os.File
+	locked   bool
+}
+
+const (
+	dirNew = 0
+	dirCur = 1
+)
+
+var subdirs = [2]string{"new", "cur"}
+
+func openMDBox(b *mdBackend, dir string) (*mdBox, *mstate, error) {
+	m := &mdBox{b: b, dir: dir}
+	for _, sub := range []string{"cur", "new", "tmp"} {
+		if err := os.MkdirAll(filepath.Join(dir, sub), 0o700); err != nil {
+			return nil, nil, err
+		}
+	}
+	var err error
+	if m.lockf, err = os.OpenFile(filepath.Join(dir, lockName), os.O_CREATE|os.O_RDWR, 0o600); err != nil {
+		return nil, nil, err
+	}
+	for i, sub := range subdirs {
+		if m.dirs[i], err = os.Open(filepath.Join(dir, sub)); err != nil {
+			m.close()
+			return nil, nil, err
+		}
+	}
+	if err := flock(m.lockf); err != nil {
+		m.close()
+		return nil, nil, err
+	}
+	m.locked = true
+	st, err := m.load(true)
+	if err == nil {
+		err = m.reconcile(st)
+	}
+	m.end()
+	if err != nil {
+		m.close()
+		return nil, nil, err
+	}
+	return m, st, nil
+}
+
+func (m *mdBox) idxPath() string { return filepath.Join(m.dir, indexName) }
+
+// load (re)opens the index and replays it into a fresh mstate. With
+// repair (lock held) a torn tail is truncated away.
+func (m *mdBox) load(repair bool) (*mstate, error) {
+	if m.idx != nil {
+		m.idx.Close()
+		m.idx = nil
+	}
+	f, err := os.OpenFile(m.idxPath(), os.O_RDWR|os.O_CREATE|os.O_APPEND, 0o600)
+	if err != nil {
+		return nil, err
+	}
+	fi, err := f.Stat()
+	if err != nil {
+		f.Close()
+		return nil, err
+	}
+	m.idx, m.idxIno, m.off, m.live, m.loggedKw = f, inode(fi), 0, 0, 0
+	st := newMState(0, 0)
+	var magic [len(idxMagic)]byte
+	if _, err := io.ReadFull(f, magic[:]); err != nil || string(magic[:]) != idxMagic {
+		if !repair {
+			return st, nil
+		}
+		// Missing or unreadable index: start a new log; reconcile
+		// rebuilds it from the Maildir.
+		if err := f.Truncate(0); err != nil {
+			return nil, err
+		}
+		if _, err := f.Write([]byte(idxMagic)); err != nil {
+			return nil, err
+		}
+		m.off = int64(len(idxMagic))
+		return st, nil
+	}
+	m.off = int64(len(idxMagic))
+	_, err = m.replay(st, repair, false)
+	return st, err
+}
+
+// replay applies the records after m.off, returning their events if emit.
+func (m *mdBox) replay(st *mstate, repair, emit bool) ([]Event, error) {
+	fi, err := m.idx.Stat()
+	if err != nil {
+		return nil, err
+	}
+	if fi.Size() <= m.off {
+		return nil, nil
+	}
+	lr := &logReader{r: bufio.NewReaderSize(io.NewSectionReader(m.idx, m.off, fi.Size()-m.off), 64<<10), off: m.off}
+	var evs []Event
+	var emitFn func(Event)
+	if emit {
+		emitFn = func(e Event) { evs = append(evs, e) }
+	}
+	for {
+		off, p, err := lr.next()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			if repair {
+				// Torn tail of a crashed writer: nothing after it was
+				// acknowledged; the Maildir scan recovers files.
+				if err := m.idx.Truncate(off0(lr)); err != nil {
+					return evs, err
+				}
+				datasync(m.idx)
+			}
+			break
+		}
+		m.apply(st, off, p, emitFn)
+		m.off = lr.off
+	}
+	return evs, nil
+}
+
+func off0(lr *logReader) int64 { return lr.off }
+
+// apply replays one record into st.
+func (m *mdBox) apply(st *mstate, off int64, p []byte, emit func(Event)) {
+	switch p[0] {
+	case 'V':
+		d := dec{b: p[1:]}
+		uv, next, hms := d.u32(), d.u32(), d.u64()
+		if d.bad {
+			return
+		}
+		st.uidValidity = uv
+		st.uidNext = max(st.uidNext, next)
+		st.highestModSeq = max(st.highestModSeq, hms)
+	case 'K':
+		d := dec{b: p[1:]}
+		id := d.u16()
+		if d.bad || int(id) >= maxKeywords {
+			return
+		}
+		st.kw.define(id, string(d.b))
+		m.loggedKw = max(m.loggedKw, int(id)+1)
+	case 'A':
+		a, err := decAppend(p)
+		if err != nil || a.rec.uid < st.uidNext {
+			return
+		}
+		a.rec.loc, a.rec.reclen = off, uint32(8+len(p))
+		a.rec.kwset = st.kw.setID(a.kw)
+		st.add(a.rec)
+		m.live += int64(a.rec.reclen)
+		if emit != nil {
+			emit(Event{Kind: EventAppend, UID: a.rec.uid, ModSeq: a.rec.modseq, Flags: st.kw.flagStrings(a.rec.sys, a.rec.kwset)})
+		}
+	case 'F':
+		d := dec{b: p[1:]}
+		modseq, n := d.u64(), int(d.u32())
+		for range n {
+			uid, sys, kw := d.u32(), d.u8(), d.kws()
+			if d.bad {
+				return
+			}
+			i := st.find(uid)
+			if i < 0 {
+				continue
+			}
+			set := st.kw.setID(kw)
+			st.setFlags(i, sys, set, modseq)
+			st.msgs[i].bits &^= bitInNew
+			if emit != nil {
+				emit(Event{Kind: EventFlags, UID: uid, ModSeq: modseq, Flags: st.kw.flagStrings(sys, set)})
+			}
+		}
+	case 'X':
+		d := dec{b: p[1:]}
+		modseq, n := d.u64(), int(d.u32())
+		if n > len(d.b)/4 {
+			return
+		}
+		set := make(map[uint32]bool, n)
+		for range n {
+			uid := d.u32()
+			if i := st.find(uid); i >= 0 {
+				set[uid] = true
+				m.live -= int64(st.msgs[i].reclen)
+				if emit != nil {
+					emit(Event{Kind: EventExpunge, UID: uid, ModSeq: modseq})
+				}
+			} else {
+				st.tombs = append(st.tombs, tombstone{uid, modseq})
+			}
+		}
+		st.expunge(set, modseq)
+	case 'D':
+		d := dec{b: p[1:]}
+		if f := d.u64(); !d.bad {
+			st.tombFloor = max(st.tombFloor, f)
+		}
+	}
+}
+
+func (m *mdBox) begin(st *mstate) ([]Event, error) {
+	if err := flock(m.lockf); err != nil {
+		return nil, err
+	}
+	m.locked = true
+	evs, err := m.refreshLocked(st, true)
+	if err != nil {
+		return evs, err
+	}
+	if m.off > 4<<20 && m.off > 2*m.live+(4<<20) {
+		if err := m.compact(st); err != nil {
+			m.b.opts.Logger.Error("mailbox: index compaction", "dir", m.dir, "err", err)
+		}
+	}
+	return evs, nil
+}
+
+func (m *mdBox) end() {
+	if m.locked {
+		funlock(m.lockf)
+		m.locked = false
+	}
+}
+
+func (m *mdBox) refresh(st *mstate) ([]Event, error) { return m.refreshLocked(st, false) }
+
+func (m *mdBox) refreshLocked(st *mstate, repair bool) ([]Event, error) {
+	fi, err := os.Stat(m.idxPath())
+	if err != nil {
+		return nil, err
+	}
+	if ino := inode(fi); ino != m.idxIno {
+		// Another process compacted the index: reload it whole.
+		fresh, err := m.load(repair)
+		if err != nil {
+			return nil, err
+		}
+		fresh.maxTombs = st.maxTombs
+		*st = *fresh
+		return []Event{{Kind: EventOverflow}}, nil
+	}
+	if fi.Size() == m.off {
+		return nil, nil
+	}
+	return m.replay(st, repair, true)
+}
+
+// write appends records to the log and makes them durable.
+func (m *mdBox) write(buf []byte) error {
+	n, err := m.idx.Write(buf)
+	if err == nil {
+		err = datasync(m.idx)
+	}
+	if err != nil {
+		m.idx.Truncate(m.off)
+		return err
+	}
+	m.off += int64(n)
+	return nil
+}
+
+// kwRecords defines keywords the log does not know yet.
+func (m *mdBox) kwRecords(buf []byte, st *mstate) []byte {
+	for id := m.loggedKw; id < len(st.kw.names); id++ {
+		buf = appendRecord(buf, encKeyword(uint16(id), st.kw.names[id]))
+	}
+	return buf
+}
+
+func baseName(uidv uint32, r *msgRec) string {
+	b := make([]byte, 0, 64)
+	b = strconv.AppendInt(b, r.sdate, 10)
+	b = append(b, ".V"...)
+	b = strconv.AppendUint(b, uint64(uidv), 10)
+	b = append(b, 'U')
+	b = strconv.AppendUint(b, uint64(r.uid), 10)
+	b = append(b, ".mailwire,S="...)
+	b = strconv.AppendInt(b, r.size, 10)
+	return string(b)
+}
+
+// parseOurName extracts UIDVALIDITY and UID from a base name written by
+// baseName.
+func parseOurName(base string) (uidv, uid uint32, ok bool) {
+	i := indexByte(base, '.')
+	if i < 0 || i+2 >= len(base) || base[i+1] != 'V' {
+		return 0, 0, false
+	}
+	rest := base[i+2:]
+	j := indexByte(rest, 'U')
+	k := indexByte(rest, '.')
+	if j < 0 || k < j || rest[k:min(len(rest), k+9)] != ".mailwire" {
+		return 0, 0, false
+	}
+	v, err1 := strconv.ParseUint(rest[:j], 10, 32)
+	u, err2 := strconv.ParseUint(rest[j+1:k], 10, 32)
+	if err1 != nil || err2 != nil || u == 0 {
+		return 0, 0, false
+	}
+	return uint32(v), uint32(u), true
+}
+
+func indexByte(s string, c byte) int {
+	for i := 0; i < len(s); i++ {
+		if s[i] == c {
+			return i
+		}
+	}
+	return -1
+}
+
+// Maildir info letters, in the ASCII order the spec requires.
+var mdLetters = [...]struct {
+	c   byte
+	bit uint8
+}{{'D', sysDraft}, {'F', sysFlagged}, {'R', sysAnswered}, {'S', sysSeen}, {'T', sysDeleted}}
+
+func flagSuffix(sys uint8) string {
+	b := []byte(":2,")
+	for _, l := range mdLetters {
+		if sys&l.bit != 0 {
+			b = append(b, l.c)
+		}
+	}
+	return string(b)
+}
+
+// parseInfo splits a Maildir file name into base and system flags.
+func parseInfo(name string) (base string, sys uint8) {
+	i := len(name) - 1
+	for ; i >= 0 && name[i] != ':'; i-- {
+	}
+	if i < 0 || len(name) < i+3 || name[i+1:i+3] != "2," {
+		return name, 0
+	}
+	for _, c := range []byte(name[i+3:]) {
+		for _, l := range mdLetters {
+			if c == l.c {
+				sys |= l.bit
+			}
+		}
+	}
+	return name[:i], sys
+}
+
+func (m *mdBox) fileName(st *mstate, r *msgRec) (int, string) {
+	if r.bits&bitInNew != 0 {
+		return dirNew, baseName(st.uidValidity, r)
+	}
+	return dirCur, baseName(st.uidValidity, r) + flagSuffix(r.sys)
+}
+
+func (m *mdBox) path(st *mstate, r *msgRec) string {
+	d, n := m.fileName(st, r)
+	return filepath.Join(m.dir, subdirs[d], n)
+}
+
+// locate finds a message file that another program renamed (changed its
+// flags or moved it from new/ to cur/).
+func (m *mdBox) locate(st *mstate, r *msgRec) (string, error) {
+	p := m.path(st, r)
+	if _, err := os.Lstat(p); err == nil {
+		return p, nil
+	}
+	base := baseName(st.uidValidity, r)
+	for _, sub := range subdirs {
+		d, err := os.Open(filepath.Join(m.dir, sub))
+		if err != nil {
+			continue
+		}
+		for {
+			names, err := d.Readdirnames(4096)
+			for _, n := range names {
+				if b, _ := parseInfo(n); b == base {
+					d.Close()
+					return filepath.Join(m.dir, sub, n), nil
+				}
+			}
+			if err != nil {
+				break
+			}
+		}
+		d.Close()
+	}
+	return "", fs.ErrNotExist
+}
+
+// ---- staging and commits ----
+
+type mdStaged struct {
+	path string
+	n    int64
+}
+
+func (s *mdStaged) size() int64                    { return s.n }
+func (s *mdStaged) reader() (io.ReadCloser, error) { return os.Open(s.path) }
+func (s *mdStaged) discard()                       { os.Remove(s.path) }
+
+var copyBufs = sync.Pool{New: func() any { b := make([]byte, 64<<10); return &b }}
+
+func (m *mdBox) stage(r io.Reader, limit int64, mtime time.Time) (staged, error) {
+	name := strconv.FormatInt(time.Now().UnixNano(), 10) + ".P" + strconv.Itoa(m.b.pid) + "Q" + strconv.FormatUint(m.b.counter.Add(1), 10) + ".mailwire"
+	p := filepath.Join(m.dir, "tmp", name)
+	f, err := os.OpenFile(p, os.O_CREATE|os.O_EXCL|os.O_WRONLY, 0o600)
+	if err != nil {
+		return nil, err
+	}
+	bp := copyBufs.Get().(*[]byte)
+	n, err := io.CopyBuffer(f, io.LimitReader(r, limit+1), *bp)
+	copyBufs.Put(bp)
+	if err == nil && n > limit {
+		err = ErrTooBig
+	}
+	if err == nil && !mtime.IsZero() && time.Since(mtime).Abs() > 2*time.Second {
+		// Dovecot's convention: the file's mtime is the internal date,
+		// which lets a rebuild recover it.
+		err = os.Chtimes(p, mtime, mtime)
+	}
+	if err == nil {
+		err = datasync(f)
+	}
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		os.Remove(p)
+		return nil, err
+	}
+	return &mdStaged{path: p, n: n}, nil
+}
+
+func (m *mdBox) syncDirs(touched [2]bool) error {
+	for i, t := range touched {
+		if t {
+			if err := m.dirs[i].Sync(); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+func (m *mdBox) commitAppend(st *mstate, items []*appendItem) error {
+	var touched [2]bool
+	done := 0
+	var err error
+	for _, it := range items {
+		if it.rec.sys == 0 && it.rec.kwset == 0 {
+			it.rec.bits |= bitInNew
+		}
+		d, name := m.fileName(st, &it.rec)
+		touched[d] = true
+		if err = os.Rename(it.st.(*mdStaged).path, filepath.Join(m.dir, subdirs[d], name)); err != nil {
+			break
+		}
+		done++
+	}
+	if err == nil {
+		err = m.syncDirs(touched)
+	}
+	var buf []byte
+	if err == nil {
+		buf = m.kwRecords(nil, st)
+		for _, it := range items {
+			start := len(buf)
+			buf = appendRecord(buf, encAppend(nil, &it.rec, st.kw.set(it.rec.kwset), it.cache))
+			it.rec.loc, it.rec.reclen = m.off+int64(start), uint32(len(buf)-start)
+		}
+		err = m.write(buf)
+	}
+	if err != nil {
+		// Put renamed files back so that nothing unacknowledged stays visible.
+		for _, it := range items[:done] {
+			os.Rename(m.path(st, &it.rec), it.st.(*mdStaged).path)
+		}
+		return err
+	}
+	m.loggedKw = len(st.kw.names)
+	for _, it := range items {
+		m.live += int64(it.rec.reclen)
+	}
+	return nil
+}
+
+func (m *mdBox) commitFlags(st *mstate, changes []flagChange, modseq uint64) error {
+	var touched [2]bool
+	es := make([]flagEntry, 0, len(changes))
+	for _, c := range changes {
+		old := c.old
+		nr := old
+		nr.sys, nr.bits = c.sys, old.bits&^bitInNew
+		op, np := m.path(st, &old), m.path(st, &nr)
+		if op != np {
+			err := os.Rename(op, np)
+			if errors.Is(err, fs.ErrNotExist) {
+				if p, lerr := m.locate(st, &old); lerr == nil {
+					err = os.Rename(p, np)
+				}
+			}
+			if err != nil && !errors.Is(err, fs.ErrNotExist) {
+				return err
+			}
+			touched[dirCur] = true
+			if old.bits&bitInNew != 0 {
+				touched[dirNew] = true
+			}
+		}
+		st.msgs[c.idx].bits &^= bitInNew
+		es = append(es, flagEntry{uid: old.uid, sys: c.sys, kw: st.kw.set(c.kw)})
+	}
+	if err := m.syncDirs(touched); err != nil {
+		return err
+	}
+	buf := m.kwRecords(nil, st)
+	buf = appendRecord(buf, encFlags(modseq, es))
+	if err := m.write(buf); err != nil {
+		return err
+	}
+	m.loggedKw = len(st.kw.names)
+	return nil
+}
+
+// removeFiles unlinks message files before the expunge record is written:
+// a crash in between leaves a missing file, which the next open expunges,
+// never a resurrected message.
+func (m *mdBox) removeFiles(st *mstate, recs []msgRec) error {
+	var touched [2]bool
+	for i := range recs {
+		r := &recs[i]
+		d, _ := m.fileName(st, r)
+		err := os.Remove(m.path(st, r))
+		if errors.Is(err, fs.ErrNotExist) {
+			if p, lerr := m.locate(st, r); lerr == nil {
+				err = os.Remove(p)
+			}
+		}
+		if err != nil && !errors.Is(err, fs.ErrNotExist) {
+			return err
+		}
+		touched[d] = true
+	}
+	return m.syncDirs(touched)
+}
+
+func (m *mdBox) commitExpunge(st *mstate, recs []msgRec, modseq uint64) error {
+	if err := m.removeFiles(st, recs); err != nil {
+		return err
+	}
+	return m.logExpunge(recs, modseq)
+}
+
+func (m *mdBox) logExpunge(recs []msgRec, modseq uint64) error {
+	uids := make([]uint32, len(recs))
+	for i, r := range recs {
+		uids[i] = r.uid
+		m.live -= int64(r.reclen)
+	}
+	return m.write(appendRecord(nil, encExpunge(modseq, uids)))
+}
+
+func (m *mdBox) commitCopy(dst *mstate, dstRecs []msgRec, src mbBackend, srcSt *mstate, srcRecs []msgRec, moveModseq uint64) error {
+	s := src.(*mdBox)
+	caches := make([][]byte, len(srcRecs))
+	var done []string
+	var undo []string
+	var err error
+	for i := range srcRecs {
+		sr, d := &srcRecs[i], &dstRecs[i]
+		if caches[i], err = s.cached(srcSt, sr); err != nil {
+			break
+		}
+		var sp string
+		if sp, err = s.locate(srcSt, sr); err != nil {
+			break
+		}
+		d.bits = 0
+		dp := m.path(dst, d)
+		if moveModseq != 0 {
+			// A rename keeps the file in exactly one mailbox at every
+			// instant, even across a crash.
+			err = os.Rename(sp, dp)
+		} else if err = os.Link(sp, dp); err != nil {
+			err = copyFile(sp, dp)
+		}
+		if err != nil {
+			break
+		}
+		done = append(done, dp)
+		undo = append(undo, sp)
+	}
+	if err == nil {
+		err = m.syncDirs([2]bool{false, true})
+	}
+	if err == nil && moveModseq != 0 {
+		err = s.syncDirs([2]bool{true, true})
+	}
+	if err == nil {
+		buf := m.kwRecords(nil, dst)
+		for i := range dstRecs {
+			d := &dstRecs[i]
+			start := len(buf)
+			buf = appendRecord(buf, encAppend(nil, d, dst.kw.set(d.kwset), caches[i]))
+			d.loc, d.reclen = m.off+int64(start), uint32(len(buf)-start)
+		}
+		err = m.write(buf)
+		if err == nil {
+			m.loggedKw = len(dst.kw.names)
+			for i := range dstRecs {
+				m.live += int64(dstRecs[i].reclen)
+			}
+		}
+	}
+	if err != nil {
+		for i, p := range done {
+			if moveModseq != 0 {
+				os.Rename(p, undo[i])
+			} else {
+				os.Remove(p)
+			}
+		}
+		return err
+	}
+	if moveModseq != 0 {
+		if err := s.logExpunge(srcRecs, moveModseq); err != nil {
+			// The files already moved: the source's next open expunges them.
+			s.b.opts.Logger.Error("mailbox: move: source index", "dir", s.dir, "err", err)
+		}
+	}
+	return nil
+}
+
+func copyFile(src, dst string) error {
+	in, err := os.Open(src)
+	if err != nil {
+		return err
+	}
+	defer in.Close()
+	out, err := os.OpenFile(dst, os.O_CREATE|os.O_EXCL|os.O_WRONLY, 0o600)
+	if err != nil {
+		return err
+	}
+	if _, err := io.Copy(out, in); err != nil {
+		out.Close()
+		os.Remove(dst)
+		return err
+	}
+	if err := datasync(out); err != nil {
+		out.Close()
+		os.Remove(dst)
+		return err
+	}
+	return out.Close()
+}
+
+// fileMessage is an open message file.
+type fileMessage struct {
+	*io.SectionReader
+	f *os.File
+}
+
+func (f *fileMessage) Close() error { return f.f.Close() }
+
+func (m *mdBox) open(st *mstate, r *msgRec) (Message, error) {
+	f, err := os.Open(m.path(st, r))
+	if errors.Is(err, fs.ErrNotExist) {
+		var p string
+		if p, err = m.locate(st, r); err == nil {
+			f, err = os.Open(p)
+		}
+	}
+	if err != nil {
+		if errors.Is(err, fs.ErrNotExist) {
+			return nil, ErrNoSuchMessage
+		}
+		return nil, err
+	}
+	return &fileMessage{io.NewSectionReader(f, 0, r.size), f}, nil
+}
+
+func (m *mdBox) cached(st *mstate, r *msgRec) ([]byte, error) {
+	if r.reclen < 8 {
+		return nil, nil
+	}
+	buf := make([]byte, r.reclen)
+	if _, err := m.idx.ReadAt(buf, r.loc); err != nil {
+		return nil, err
+	}
+	a, err := decAppend(buf[8:])
+	if err != nil || a.rec.uid != r.uid {
+		return nil, errBadRecord
+	}
+	if len(a.cache) == 0 {
+		return nil, nil
+	}
+	return a.cache, nil
+}
+
+func (m *mdBox) close() error {
+	m.end()
+	for _, f := range []*os.File{m.idx, m.lockf, m.dirs[0], m.dirs[1]} {
+		if f != nil {
+			f.Close()
+		}
+	}
+	return nil
+}

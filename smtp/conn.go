@@ -46,11 +46,13 @@ const (
 	pooledReadSize = 32 << 10 // large: fewer read syscalls for big bodies
 	ownedReadSize  = 4 << 10
 	writeSize      = 4 << 10
+	stashSize      = 4 << 10
 )
 
 var (
 	readerPool = sync.Pool{New: func() any { return bufio.NewReaderSize(nil, pooledReadSize) }}
 	writerPool = sync.Pool{New: func() any { return bufio.NewWriterSize(nil, writeSize) }}
+	stashPool  = sync.Pool{New: func() any { b := make([]byte, stashSize); return &b }}
 )
 
 var errShutdown = errors.New("smtp: server shutting down")
@@ -96,8 +98,10 @@ type Conn struct {
 	bdatSize  int64  // octets received in BDAT chunks so far
 	pending   []byte // a command line read by a BDAT body reader, run next
 
-	readable func(fd uintptr) bool // waitReadable's callback, built once
-	peek     [1]byte
+	readable func(fd uintptr) bool // waitInput's RawConn callback, built once
+	stash    *[]byte               // input read while idle (pooled), not yet in r
+	stashed  []byte                // the unread part of *stash
+	stashErr error                 // read error found while idle
 }
 
 // connSource is the io.Reader under the connection's bufio.Reader. It is
@@ -109,6 +113,19 @@ type connSource struct{ c *Conn }
 
 func (s connSource) Read(p []byte) (int, error) {
 	c := s.c
+	if c.stash != nil {
+		n := copy(p, c.stashed)
+		c.stashed = c.stashed[n:]
+		if len(c.stashed) == 0 {
+			stashPool.Put(c.stash)
+			c.stash, c.stashed = nil, nil
+		}
+		return n, nil
+	}
+	if err := c.stashErr; err != nil {
+		c.stashErr = nil
+		return 0, err
+	}
 	if c.w != nil && c.w.Buffered() > 0 {
 		if err := c.flush(); err != nil {
 			return 0, err
@@ -126,7 +143,7 @@ func newConn(s *Server, nc net.Conn) *Conn {
 	if tc, ok := nc.(*net.TCPConn); ok && idleWaitSupported {
 		if raw, err := tc.SyscallConn(); err == nil {
 			c.raw = raw
-			c.readable = c.peekReadable
+			c.readable = c.readIdle
 		}
 	}
 	return c
@@ -306,9 +323,29 @@ func (c *Conn) waitInput(idle bool) error {
 	return err
 }
 
-// peekReadable is the RawConn.Read callback: true once input (or EOF or an
-// error) is there, false to let the runtime poller wait.
-func (c *Conn) peekReadable(fd uintptr) bool { return peekFD(fd, c.peek[:]) }
+// readIdle is the RawConn.Read callback of an idle connection: it reads
+// whatever arrived into a pooled stash (which connSource hands to the
+// bufio.Reader next) and reports true, or returns the stash and reports
+// false on EAGAIN so that the runtime poller parks the goroutine with no
+// buffer held. It costs no more system calls than a plain Read.
+func (c *Conn) readIdle(fd uintptr) bool {
+	bp := stashPool.Get().(*[]byte)
+	n, err := readFD(fd, *bp)
+	switch {
+	case err == errWouldBlock:
+		stashPool.Put(bp)
+		return false
+	case n > 0:
+		c.stash, c.stashed = bp, (*bp)[:n]
+	default:
+		stashPool.Put(bp)
+		if err == nil {
+			err = io.EOF
+		}
+		c.stashErr = err
+	}
+	return true
+}
 
 func (c *Conn) acquireBuffers() {
 	if c.r != nil {

@@ -3,18 +3,27 @@
 package smtp
 
 import (
+	"errors"
 	"syscall"
-	"unsafe"
 )
 
 const idleWaitSupported = true
 
-// peekFD reports whether the socket has input, end of file or an error
-// pending, without consuming anything: recv(MSG_PEEK|MSG_DONTWAIT) of one
-// octet. false (EAGAIN) lets the runtime poller park the goroutine until
-// the socket becomes readable.
-func peekFD(fd uintptr, b []byte) bool {
-	_, _, errno := syscall.Syscall6(syscall.SYS_RECVFROM, fd, uintptr(unsafe.Pointer(&b[0])), 1,
-		syscall.MSG_PEEK|syscall.MSG_DONTWAIT, 0, 0)
-	return errno != syscall.EAGAIN
+var errWouldBlock = errors.New("would block")
+
+// readFD reads from a non-blocking socket; errWouldBlock means no input
+// yet (EAGAIN), and the caller lets the runtime poller wait.
+func readFD(fd uintptr, b []byte) (int, error) {
+	for {
+		n, err := syscall.Read(int(fd), b)
+		switch err {
+		case nil:
+			return n, nil
+		case syscall.EINTR:
+			continue
+		case syscall.EAGAIN:
+			return 0, errWouldBlock
+		}
+		return 0, err
+	}
 }

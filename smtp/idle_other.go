@@ -2,6 +2,10 @@
 
 package smtp
 
+import "errors"
+
 const idleWaitSupported = false
 
-func peekFD(fd uintptr, b []byte) bool { return true }
+var errWouldBlock = errors.New("would block")
+
+func readFD(fd uintptr, b []byte) (int, error) { return 0, errWouldBlock }

@@ -1,6 +1,7 @@
 package smtp
 
 import (
+	"bufio"
 	"context"
 	"crypto/ecdsa"
 	"crypto/elliptic"
@@ -8,13 +9,19 @@ import (
 	"crypto/tls"
 	"crypto/x509"
 	"crypto/x509/pkix"
+	"encoding/base64"
 	"errors"
+	"fmt"
 	"io"
 	"math/big"
 	"net"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/mailwire/mailwire/internal/sasl"
 )
 
 func clientTestOpts() *ClientOptions {
@@ -507,7 +514,7 @@ func TestClientStartTLSAuthRequireTLS(t *testing.T) {
 	if se := clientSMTPErr(t, err); !errors.Is(err, ErrNotAdvertised) || se.EnhancedCode != [3]int{5, 7, 30} {
 		t.Fatalf("REQUIRETLS on cleartext: %v", err)
 	}
-	if err := c.Auth(clientPlain("", "alice", "secret")); !errors.Is(err, ErrNotAdvertised) {
+	if err := c.Auth(PlainAuth("", "alice", "secret")); !errors.Is(err, ErrNotAdvertised) {
 		t.Fatalf("AUTH before STARTTLS: %v", err)
 	}
 	if err := c.StartTLS(nil); err != nil {
@@ -522,7 +529,7 @@ func TestClientStartTLSAuthRequireTLS(t *testing.T) {
 	if err := c.StartTLS(nil); err == nil {
 		t.Error("second StartTLS succeeded")
 	}
-	if err := c.Auth(clientPlain("", "alice", "secret")); err != nil {
+	if err := c.Auth(PlainAuth("", "alice", "secret")); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := c.Send(context.Background(), "alice@example.test", []string{"bob@example.test"},
@@ -745,15 +752,190 @@ C: MAIL FROM:<a@example.test>
 	f.wait(t)
 }
 
-// clientPlain is a minimal PLAIN mechanism (RFC 4616) for the tests.
-type clientPlainMech struct{ identity, user, pass string }
 
-func clientPlain(identity, user, pass string) SASLClient {
-	return clientPlainMech{identity, user, pass}
+// clientAuthPrelude is the session start every auth.txt section follows.
+const clientAuthPrelude = `
+S: 220 mx ESMTP
+C: EHLO client.example.test
+S: 250-mx
+S: 250-AUTH PLAIN LOGIN CRAM-MD5 XOAUTH2 OAUTHBEARER SCRAM-SHA-256
+S: 250 ENHANCEDSTATUSCODES
+`
+
+func TestClientAuthMechanismsTranscripts(t *testing.T) {
+	b, err := os.ReadFile(filepath.Join("testdata", "client", "auth.txt"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	sections := map[string]string{}
+	var name string
+	for _, l := range strings.Split(string(b), "\n") {
+		if n, ok := strings.CutPrefix(l, "=== "); ok {
+			name = n
+			continue
+		}
+		if name != "" {
+			sections[name] += l + "\n"
+		}
+	}
+	tests := []struct {
+		section string
+		mech    SASLClient
+		code    int // expected failure reply code, 0 for success
+	}{
+		{"PLAIN", PlainAuth("", "alice", "secret"), 0},
+		{"LOGIN", LoginAuth("alice", "secret"), 0},
+		{"CRAM-MD5", CramMD5Auth("tim", "tanstaaftanstaaf"), 0},
+		{"XOAUTH2", XOAuth2Auth("alice", "tok"), 0},
+		{"OAUTHBEARER", OAuthBearerAuth("alice", "tok"), 0},
+		{"OAUTHBEARER-rejected", OAuthBearerAuth("alice", "tok"), 535},
+		{"PLAIN-rejected", PlainAuth("", "alice", "secret"), 535},
+		{"LOGIN-bad-challenge", LoginAuth("alice", "secret"), -1},
+	}
+	for _, tc := range tests {
+		t.Run(tc.section, func(t *testing.T) {
+			body, ok := sections[tc.section]
+			if !ok {
+				t.Fatalf("no section %q in auth.txt", tc.section)
+			}
+			script := clientParseScript(t, clientAuthPrelude+body+"C: QUIT\nS: 221 bye\n")
+			conn, f := clientPipe(t, script, nil)
+			c, err := NewClient(conn, clientTestOpts())
+			if err != nil {
+				t.Fatal(err)
+			}
+			err = c.Auth(tc.mech)
+			switch {
+			case tc.code == 0 && err != nil:
+				t.Errorf("Auth: %v", err)
+			case tc.code > 0:
+				if se := clientSMTPErr(t, err); se.Code != tc.code || se.EnhancedCode != [3]int{5, 7, 8} {
+					t.Errorf("Auth = %v, want %d 5.7.8", err, tc.code)
+				}
+			case tc.code < 0:
+				if !errors.Is(err, ErrMalformedReply) {
+					t.Errorf("Auth = %v, want ErrMalformedReply after cancel", err)
+				}
+			}
+			clientMustQuit(t, c)
+			f.wait(t)
+		})
+	}
 }
 
-func (m clientPlainMech) Start() (string, []byte, error) {
-	return "PLAIN", []byte(m.identity + "\x00" + m.user + "\x00" + m.pass), nil
+func TestClientAuthNotOfferedMechanism(t *testing.T) {
+	conn, f := clientPipe(t, clientParseScript(t, `
+S: 220 mx ESMTP
+C: EHLO client.example.test
+S: 250-mx
+S: 250 AUTH=PLAIN LOGIN
+C: QUIT
+S: 221 bye
+`), nil)
+	c, err := NewClient(conn, clientTestOpts())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := c.AuthMechanisms(); len(got) != 2 || got[0] != "PLAIN" {
+		t.Errorf("old-style AUTH= parsed as %v", got)
+	}
+	if err := c.Auth(CramMD5Auth("a", "b")); !errors.Is(err, ErrNotAdvertised) {
+		t.Errorf("Auth CRAM-MD5 = %v, want ErrNotAdvertised", err)
+	}
+	clientMustQuit(t, c)
+	f.wait(t)
 }
 
-func (m clientPlainMech) Next([]byte) ([]byte, error) { return nil, errors.New("unexpected challenge") }
+// An initial response that would make the AUTH line longer than 512 octets
+// is sent after an empty 334 instead (RFC 4954 §4).
+func TestClientAuthLongInitialResponse(t *testing.T) {
+	token := strings.Repeat("t", 600)
+	ir := base64.StdEncoding.EncodeToString([]byte("user=alice\x01auth=Bearer " + token + "\x01\x01"))
+	conn, f := clientPipe(t, clientParseScript(t, clientAuthPrelude+`
+C: AUTH XOAUTH2
+S: 334 
+C: `+ir+`
+S: 235 2.7.0 ok
+C: QUIT
+S: 221 bye
+`), nil)
+	c, err := NewClient(conn, clientTestOpts())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Auth(XOAuth2Auth("alice", token)); err != nil {
+		t.Fatal(err)
+	}
+	clientMustQuit(t, c)
+	f.wait(t)
+}
+
+// SCRAM-SHA-256 needs a live server (the client's nonce is random): this
+// fake runs internal/sasl's server mechanism behind the AUTH command.
+func TestClientAuthScramSHA256(t *testing.T) {
+	creds := sasl.NewScramCredentials("pencil", []byte("salt-salt-salt"), 4096)
+	for _, tc := range []struct {
+		password string
+		ok       bool
+	}{{"pencil", true}, {"wrong", false}} {
+		cc, sc := net.Pipe()
+		sc.SetDeadline(time.Now().Add(5 * time.Second))
+		done := make(chan error, 1)
+		go func() {
+			defer sc.Close()
+			done <- clientScramFake(sc, sasl.NewScramSHA256Server(func(user string) (sasl.ScramCredentials, error) {
+				return creds, nil
+			}))
+		}()
+		c, err := NewClient(cc, clientTestOpts())
+		if err != nil {
+			t.Fatal(err)
+		}
+		err = c.Auth(ScramSHA256Auth("", "user", tc.password))
+		if tc.ok && err != nil {
+			t.Errorf("SCRAM with the right password: %v", err)
+		}
+		if !tc.ok {
+			if se := clientSMTPErr(t, err); se.Code != 535 {
+				t.Errorf("SCRAM with a wrong password: %v", err)
+			}
+		}
+		c.Close()
+		if err := <-done; err != nil {
+			t.Error(err)
+		}
+	}
+}
+
+// clientScramFake greets, answers EHLO, and runs one AUTH exchange with srv.
+func clientScramFake(conn net.Conn, srv sasl.Server) error {
+	br := bufio.NewReader(conn)
+	io.WriteString(conn, "220 mx\r\n")
+	if l, _ := br.ReadString('\n'); !strings.HasPrefix(l, "EHLO") {
+		return fmt.Errorf("want EHLO, got %q", l)
+	}
+	io.WriteString(conn, "250-mx\r\n250-ENHANCEDSTATUSCODES\r\n250 AUTH SCRAM-SHA-256\r\n")
+	l, _ := br.ReadString('\n')
+	fields := strings.Fields(l)
+	if len(fields) != 3 || fields[0] != "AUTH" || fields[1] != "SCRAM-SHA-256" {
+		return fmt.Errorf("want AUTH SCRAM-SHA-256 with initial response, got %q", l)
+	}
+	resp, err := base64.StdEncoding.DecodeString(fields[2])
+	for err == nil {
+		chal, done, serr := srv.Next(resp)
+		if serr != nil {
+			io.WriteString(conn, "535 5.7.8 Authentication credentials invalid\r\n")
+			return nil
+		}
+		if done {
+			io.WriteString(conn, "235 2.7.0 ok\r\n")
+			return nil
+		}
+		io.WriteString(conn, "334 "+base64.StdEncoding.EncodeToString(chal)+"\r\n")
+		l, err = br.ReadString('\n')
+		if err == nil {
+			resp, err = base64.StdEncoding.DecodeString(strings.TrimSpace(l))
+		}
+	}
+	return err
+}

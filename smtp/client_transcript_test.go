@@ -752,7 +752,6 @@ C: MAIL FROM:<a@example.test>
 	f.wait(t)
 }
 
-
 // clientAuthPrelude is the session start every auth.txt section follows.
 const clientAuthPrelude = `
 S: 220 mx ESMTP

@@ -68,7 +68,8 @@ func (c *conn) nstringOrNilList() ([]string, bool) {
 // QRESYNC and UTF8=ACCEPT.
 func (c *conn) cmdEnable(bool) *status {
 	var enabled []string
-	for c.sp() {
+	c.expectSP()
+	for first := true; first || c.sp(); first = false {
 		name := c.atomUpper()
 		switch name {
 		case "IMAP4REV2":
@@ -95,9 +96,6 @@ func (c *conn) cmdEnable(bool) *status {
 		}
 	}
 	c.expectEnd()
-	if len(enabled) == 0 && c.line != nil && c.pos == 0 {
-		return bad("ENABLE needs arguments")
-	}
 	c.untaggedS("ENABLED" + prefixEach(enabled))
 	return ok("ENABLE completed")
 }

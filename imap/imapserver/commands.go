@@ -48,21 +48,5 @@ func init() {
 	}
 }
 
-// verb returns the command name being executed (for responses that name it).
-func (c *conn) verbOf() string {
-	// The verb follows the tag; re-read it from the start of the line
-	// buffer, which still holds the first line of the command.
-	l := c.lineBuf
-	i := 0
-	for i < len(l) && l[i] != ' ' {
-		i++
-	}
-	j := i + 1
-	for j < len(l) && l[j] != ' ' && l[j] != '\r' && l[j] != '\n' {
-		j++
-	}
-	if i+1 > len(l) || j > len(l) {
-		return ""
-	}
-	return upperASCII(l[i+1 : j])
-}
+// verbOf returns the name of the command being executed (without UID).
+func (c *conn) verbOf() string { return c.verb }

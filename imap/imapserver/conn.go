@@ -77,6 +77,7 @@ type conn struct {
 
 	// command parsing state
 	tag      string
+	verb     string
 	line     []byte // the current line of the command being parsed
 	pos      int
 	lineBuf  []byte
@@ -239,6 +240,7 @@ func (c *conn) countError() bool {
 // command.
 func (c *conn) execute() (cont bool) {
 	var st *status
+	closing := false
 	defer func() {
 		if r := recover(); r != nil {
 			switch e := r.(type) {
@@ -256,6 +258,10 @@ func (c *conn) execute() (cont bool) {
 			default:
 				panic(r)
 			}
+		}
+		if closing {
+			cont = false
+			return
 		}
 		cont = c.finish(st)
 	}()
@@ -283,6 +289,7 @@ func (c *conn) execute() (cont bool) {
 			return
 		}
 	}
+	c.verb = verb
 	cmd, ok := commands[verb]
 	if !ok {
 		if c.state == stateNotAuthenticated {
@@ -290,6 +297,7 @@ func (c *conn) execute() (cont bool) {
 			// not an IMAP client (cross-protocol attacks); close.
 			c.writeRaw(c.tag + " BAD Unknown command\r\n* BYE Unknown command before login\r\n")
 			c.flush()
+			closing = true
 			return false
 		}
 		st = &status{kind: "BAD", text: "Unknown command"}

@@ -45,7 +45,7 @@ func (p *fetchPlan) needsStructure() bool {
 		return true
 	}
 	for _, s := range p.sections {
-		if len(s.part) > 0 || s.kind != sectBody || s.spec == "TEXT" {
+		if len(s.part) > 0 || s.kind != sectBody || s.spec != "" {
 			return true
 		}
 	}
@@ -145,6 +145,12 @@ func (c *conn) parseSection(s *sectionItem) {
 			break
 		}
 		c.pos++
+		if b := c.peek(); b < '1' || b > '9' {
+			if b == ']' || b == 0 {
+				c.fail("Invalid section")
+			}
+			break
+		}
 	}
 	if c.peek() != ']' {
 		if s.kind != sectBody {

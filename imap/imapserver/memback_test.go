@@ -241,7 +241,7 @@ func (w *memMailbox) push(ch Change) {
 	}
 }
 
-func (w *memMailbox) Status() MailboxStatus   { return w.st }
+func (w *memMailbox) Status() MailboxStatus    { return w.st }
 func (w *memMailbox) PermanentFlags() []string { return nil }
 
 func (w *memMailbox) Snapshot(ctx context.Context, fn func(MessageMeta) error) error {

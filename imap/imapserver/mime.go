@@ -30,8 +30,9 @@ type mimeParser struct {
 	long  []byte
 	extra int64 // bytes of the current line beyond p.line (very long lines)
 
-	prevTerm int64 // line terminator length of the previous line
-	lineNo   int64 // lines consumed so far
+	prevTerm  int64 // line terminator length of the previous line
+	lineNo    int64 // lines consumed so far
+	prevBlank bool  // the previous line was empty
 }
 
 // parseStructure parses a whole message.
@@ -49,6 +50,7 @@ func (p *mimeParser) next() error {
 	if p.line != nil {
 		p.off += int64(len(p.line)) + p.extra
 		p.prevTerm = lineTermLen(p.line)
+		p.prevBlank = int64(len(p.line)) == p.prevTerm
 		p.lineNo++
 	}
 	p.extra = 0
@@ -297,7 +299,13 @@ func (p *mimeParser) bodyEnd(bodyStart int64) int64 {
 func (p *mimeParser) countingLines() func() int64 {
 	start := p.lineNo
 	return func() int64 {
-		return p.lineNo - start
+		n := p.lineNo - start
+		if p.line != nil && n > 0 && p.prevBlank {
+			// Before a boundary the last line break belongs to the
+			// boundary: a blank last line is no line of the body.
+			n--
+		}
+		return n
 	}
 }
 

@@ -181,6 +181,7 @@ func (c *Conn) serve() {
 		if v := recover(); v != nil {
 			c.logger().Error("smtp: panic serving connection", "remote", c.netConn.RemoteAddr().String(),
 				"panic", fmt.Sprint(v), "stack", string(debug.Stack()))
+			c.tryReply("421 4.3.0 Internal server error, closing connection\r\n")
 		}
 		c.cancel()
 		if c.session != nil {
@@ -411,6 +412,16 @@ func (c *Conn) requestShutdown() {
 	c.shutdownReq.Store(true)
 	if c.idleWait.Load() {
 		c.netConn.SetReadDeadline(time.Now())
+	}
+}
+
+// tryReply sends a last reply after a recovered panic, when the connection
+// still has a writer; a second panic is swallowed.
+func (c *Conn) tryReply(line string) {
+	defer func() { recover() }()
+	if c.w != nil {
+		c.reply(line)
+		c.flush()
 	}
 }
 

@@ -3,10 +3,10 @@ package smtp
 import (
 	"bytes"
 	"context"
-	"io"
 	"crypto/tls"
 	"encoding/base64"
 	"fmt"
+	"io"
 	"net"
 	"strings"
 	"sync"

@@ -443,10 +443,16 @@ func (c *Client) clFail(err error) error {
 		return c.broken
 	}
 	c.mu.Lock()
-	ctx := c.ctx
+	ctx, dl := c.ctx, c.ctxDL
 	c.mu.Unlock()
-	if ctx != nil && ctx.Err() != nil {
-		err = fmt.Errorf("smtp: %w: %w", ctx.Err(), err)
+	if ctx != nil {
+		cerr := ctx.Err()
+		if cerr == nil && !dl.IsZero() && !time.Now().Before(dl) {
+			cerr = context.DeadlineExceeded // the conn deadline fired first
+		}
+		if cerr != nil {
+			err = fmt.Errorf("smtp: %w: %w", cerr, err)
+		}
 	}
 	c.broken = err
 	c.conn.Close()

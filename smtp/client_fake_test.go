@@ -21,6 +21,7 @@ import (
 //	C~ regexp  the fake reads one line and requires it to match ^regexp$
 //	TLS        the fake performs a server TLS handshake on the connection
 //	CLOSE      the fake closes the connection
+//	HANG       the fake stops reading and writing until f.release is closed
 //	# ...      comment; blank lines are ignored
 //
 // The fake reads every consecutive C: line before it sends the next S:
@@ -48,7 +49,7 @@ func clientParseScript(t testing.TB, s string) []clientStep {
 	for i, l := range strings.Split(strings.ReplaceAll(s, "\r\n", "\n"), "\n") {
 		switch {
 		case l == "" || strings.HasPrefix(l, "#"):
-		case l == "TLS" || l == "CLOSE":
+		case l == "TLS" || l == "CLOSE" || l == "HANG":
 			steps = append(steps, clientStep{kind: l})
 		case strings.HasPrefix(l, "S: "), strings.HasPrefix(l, "C: "), strings.HasPrefix(l, "C~ "):
 			kind := strings.TrimSuffix(l[:2], ":")
@@ -63,16 +64,17 @@ func clientParseScript(t testing.TB, s string) []clientStep {
 }
 
 type clientFake struct {
-	done   chan error
-	turns  int // round trips: S: blocks answering C: lines
-	log    []string
-	onLine func(line string) // optional, called for every client line
+	done    chan error
+	release chan struct{} // ends a HANG step
+	turns   int           // round trips: S: blocks answering C: lines
+	log     []string
+	onLine  func(line string) // optional, called for every client line
 }
 
 // clientServeScript plays steps on conn in a goroutine. tlsConfig is used by
 // TLS steps.
 func clientServeScript(conn net.Conn, steps []clientStep, tlsConfig *tls.Config) *clientFake {
-	f := &clientFake{done: make(chan error, 1)}
+	f := &clientFake{done: make(chan error, 1), release: make(chan struct{})}
 	go func() {
 		err := f.play(conn, steps, tlsConfig)
 		conn.Close()
@@ -133,6 +135,8 @@ func (f *clientFake) play(conn net.Conn, steps []clientStep, tlsConfig *tls.Conf
 			br = bufio.NewReader(conn)
 		case "CLOSE":
 			return nil
+		case "HANG":
+			<-f.release
 		}
 	}
 	// The script is over: the client must close without sending more.

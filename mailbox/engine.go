@@ -290,13 +290,13 @@ var dummyScram = sync.OnceValue(func() ScramCredentials {
 func (e *engine) VerifyPassword(ctx context.Context, user, password string) error {
 	creds, err := e.ScramCredentials(ctx, user)
 	if errors.Is(err, ErrNoSuchUser) {
-		dummyScram().Verify(password)
+		verifyScram(dummyScram(), password)
 		return ErrNoSuchUser
 	}
 	if err != nil {
 		return err
 	}
-	if !creds.Verify(password) {
+	if !verifyScram(creds, password) {
 		return ErrAuthFailed
 	}
 	return nil

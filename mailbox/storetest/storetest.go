@@ -17,6 +17,7 @@ import (
 	"slices"
 	"sort"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -607,9 +608,20 @@ func testWatch(t *testing.T, s mailbox.Store) {
 		t.Fatalf("flag event %+v", evs[1])
 	}
 	// Overflow: a subscriber that never drains gets one marker, writers don't block.
-	for i := range 1100 {
-		appendMsg(t, s, "alice", "INBOX", msg(i))
+	var wg sync.WaitGroup
+	for g := range 50 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range 22 {
+				if _, err := s.Append(ctx, "alice", "INBOX", strings.NewReader(msg(g*100+i)), nil, time.Time{}); err != nil {
+					t.Error(err)
+					return
+				}
+			}
+		}()
 	}
+	wg.Wait()
 	evs = sub.Drain(nil)
 	if len(evs) == 0 || evs[0].Kind != mailbox.EventOverflow {
 		t.Fatalf("no overflow marker: %d events, first %+v", len(evs), evs[0])

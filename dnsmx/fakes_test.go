@@ -60,9 +60,9 @@ func (c *fakeClock) Advance(d time.Duration) {
 // scriptTransport answers deliveries with a test-supplied function and
 // records what it was given.
 type scriptTransport struct {
-	mu      sync.Mutex
-	answer  func(d *Delivery, body string) []Result
-	calls   []transportCall
+	mu                    sync.Mutex
+	answer                func(d *Delivery, body string) []Result
+	calls                 []transportCall
 	inFlight, maxInFlight map[string]int
 }
 

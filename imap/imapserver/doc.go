@@ -1,3 +1,76 @@
 // Package imapserver implements an IMAP4rev2 (RFC 9051) and IMAP4rev1
 // (RFC 3501) server over a UID-based Backend.
+//
+// The server owns every session's view of the selected mailbox: the map
+// from sequence numbers to UIDs, the flags the client was told about, and
+// the pending EXISTS/EXPUNGE/FETCH responses. A Backend speaks only durable
+// facts — mailbox names, UIDs, flags, MODSEQs and message bytes — and
+// reports changes through a per-mailbox feed (Mailbox.Updates/Changes).
+// The server applies that feed only where RFC 9051 §7.5.1 and §5.5 allow:
+// never an EXPUNGE while answering FETCH, STORE, SEARCH or COPY by sequence
+// number, new messages get sequence numbers only together with EXISTS, and
+// everything is sent at once during IDLE. A session therefore never acts
+// on the wrong message because another session expunged.
+//
+// Use:
+//
+//	srv := &imapserver.Server{Backend: backend, TLSConfig: cfg}
+//	err := srv.ListenAndServe() // or Serve(l), ListenAndServeTLS for port 993
+//
+// The mailbox package's IMAP adapter (mailbox.NewIMAPBackend) serves a
+// mailwire store; mailbox.IMAPAnalyze caches ENVELOPE and BODYSTRUCTURE
+// when messages are stored, so FETCH never re-parses a message.
+//
+// # Commands
+//
+// Any state: CAPABILITY, NOOP, LOGOUT, ID (RFC 2971). Not authenticated:
+// STARTTLS (buffered input discarded), AUTHENTICATE with SASL-IR
+// (RFC 4959; PLAIN built in, other mechanisms through SASLSession), LOGIN.
+// Authenticated: ENABLE (RFC 5161), SELECT, EXAMINE, CREATE (with
+// CREATE-SPECIAL-USE, RFC 6154), DELETE, RENAME, SUBSCRIBE, UNSUBSCRIBE,
+// LIST (LIST-EXTENDED RFC 5258, LIST-STATUS RFC 5819, CHILDREN RFC 3348,
+// SPECIAL-USE RFC 6154), LSUB, NAMESPACE (RFC 2342), STATUS (with SIZE,
+// RFC 8438, DELETED, HIGHESTMODSEQ, APPENDLIMIT), APPEND (streamed
+// literal, APPENDUID), IDLE (RFC 2177). Selected: CHECK, CLOSE, UNSELECT
+// (RFC 3691), EXPUNGE, UID EXPUNGE (RFC 4315), SEARCH (every key of
+// RFC 9051 and RFC 3501, MODSEQ, OLDER/YOUNGER of RFC 5032, CHARSET UTF-8
+// and US-ASCII, ESEARCH RETURN MIN/MAX/COUNT/ALL/SAVE RFC 4731, SEARCHRES
+// $ RFC 5182), FETCH (FLAGS, INTERNALDATE, RFC822.SIZE, ENVELOPE, BODY,
+// BODYSTRUCTURE, UID, MODSEQ, BODY[section]<partial>, BODY.PEEK, HEADER,
+// HEADER.FIELDS(.NOT), TEXT, MIME, nested part numbers, BINARY, BINARY.PEEK,
+// BINARY.SIZE (RFC 3516), RFC822, RFC822.HEADER, RFC822.TEXT, ALL, FAST,
+// FULL, CHANGEDSINCE and VANISHED modifiers), STORE (FLAGS, +FLAGS,
+// -FLAGS, .SILENT, UNCHANGEDSINCE), COPY, MOVE (RFC 6851) and the UID
+// forms of all of these.
+//
+// Capabilities: IMAP4rev1 IMAP4rev2 STARTTLS LOGINDISABLED SASL-IR AUTH=
+// LITERAL+ (RFC 7888) ID ENABLE IDLE NAMESPACE UNSELECT UIDPLUS MOVE
+// CHILDREN LIST-EXTENDED LIST-STATUS SPECIAL-USE STATUS=SIZE ESEARCH
+// SEARCHRES CONDSTORE QRESYNC (RFC 7162) BINARY APPENDLIMIT (RFC 7889).
+// UTF8=ACCEPT (RFC 6855) can be enabled. IMAP4rev1 sessions get \Recent and
+// modified UTF-7 mailbox names (RFC 3501 §5.1.3); after ENABLE IMAP4rev2
+// they get UTF-8 names and ESEARCH results. Response codes follow RFC 5530.
+//
+// # Limits
+//
+// Every limit is a Server field; zero means the default.
+//
+//   - MaxLineLength (64 KiB): one command line; RFC 7162 §4 asks servers to
+//     accept at least 8,192 octets. Longer lines get BAD [TOOBIG] and the
+//     connection resynchronises at the next line.
+//   - MaxLiteralSize (64 KiB): a literal in any command but APPEND.
+//   - MaxCommandSize (1 MiB): all lines and literals of one command.
+//   - AppendLimit (64 MiB): one APPEND message, advertised as APPENDLIMIT
+//     (RFC 7889); larger synchronising literals get NO [TOOBIG] before the
+//     client sends them.
+//   - MaxNesting (32): parentheses in one command (and SEARCH depth).
+//   - MaxErrors (20): BAD/NO replies in a row before BYE.
+//   - MaxAuthFailures (3) and AuthFailureDelay (1s): failed logins per
+//     connection and the pause after each (RFC 9051 §11).
+//   - MaxConnections (10,000): further connections get BYE [UNAVAILABLE].
+//   - PreAuthTimeout (1 min): before login; IdleTimeout (30 min, the
+//     RFC 9051 §5.4 minimum) once authenticated, IDLE included;
+//     WriteTimeout (5 min) per response.
+//   - One unknown command before authentication closes the connection
+//     (it is most likely not an IMAP client).
 package imapserver

@@ -28,26 +28,29 @@ func (c *conn) pullChanges() {
 		}
 		switch ch.Kind {
 		case ChangeAppend:
-			if n := len(v.uids); n > 0 && ch.UID <= v.uids[n-1] {
+			if ch.UID <= v.lastUID() {
 				continue // already known (or older: not ours to add)
 			}
-			v.add(ch.UID, c.flagCache.intern(ch.Flags), ch.ModSeq)
-			if !c.enabled.rev2 {
-				if v.recent == nil {
-					v.recent = make(map[uint32]struct{})
-				}
-				v.recent[ch.UID] = struct{}{}
-			}
+			v.pendingAppend = append(v.pendingAppend, pendingMsg{ch.UID, c.flagCache.intern(ch.Flags), ch.ModSeq})
 		case ChangeExpunge:
 			if _, found := v.find(ch.UID); found {
 				if v.pendingExpunge == nil {
 					v.pendingExpunge = make(map[uint32]struct{})
 				}
 				v.pendingExpunge[ch.UID] = struct{}{}
+			} else if k := v.findPending(ch.UID); k >= 0 {
+				v.pendingAppend = append(v.pendingAppend[:k], v.pendingAppend[k+1:]...)
 			}
 		case ChangeFlags:
 			i, found := v.find(ch.UID)
-			if !found || ch.ModSeq != 0 && ch.ModSeq <= v.modseq[i] {
+			if !found {
+				if k := v.findPending(ch.UID); k >= 0 && ch.ModSeq > v.pendingAppend[k].modseq {
+					v.pendingAppend[k].flags = c.flagCache.intern(ch.Flags)
+					v.pendingAppend[k].modseq = ch.ModSeq
+				}
+				continue
+			}
+			if ch.ModSeq != 0 && ch.ModSeq <= v.modseq[i] {
 				continue // ours, already reported, or stale
 			}
 			fs := c.flagCache.intern(ch.Flags)
@@ -78,8 +81,11 @@ func (c *conn) resyncView() {
 		}
 		i, found := v.find(m.UID)
 		if !found {
-			if n := len(v.uids); n == 0 || m.UID > v.uids[n-1] {
+			if m.UID > v.lastUID() {
 				appended = append(appended, m)
+			} else if k := v.findPending(m.UID); k >= 0 {
+				v.pendingAppend[k].flags = c.flagCache.intern(m.Flags)
+				v.pendingAppend[k].modseq = m.ModSeq
 			}
 			return nil
 		}
@@ -106,8 +112,15 @@ func (c *conn) resyncView() {
 			v.pendingExpunge[u] = struct{}{}
 		}
 	}
+	kept := v.pendingAppend[:0]
+	for _, p := range v.pendingAppend {
+		if _, ok := present[p.uid]; ok {
+			kept = append(kept, p)
+		}
+	}
+	v.pendingAppend = kept
 	for _, m := range appended {
-		v.add(m.UID, c.flagCache.intern(m.Flags), m.ModSeq)
+		v.pendingAppend = append(v.pendingAppend, pendingMsg{m.UID, c.flagCache.intern(m.Flags), m.ModSeq})
 	}
 }
 
@@ -131,6 +144,27 @@ func (c *conn) sendUpdates(allowExpunge bool) {
 		v.reportedExists -= len(idx)
 		clear(v.pendingExpunge)
 	}
+	if len(v.pendingAppend) > 0 {
+		// New messages get their sequence numbers now, with EXISTS
+		// (RFC 9051 §7.4.1).
+		for _, p := range v.pendingAppend {
+			v.add(p.uid, p.flags, p.modseq)
+			if !c.enabled.rev2 {
+				if v.recent == nil {
+					v.recent = make(map[uint32]struct{})
+				}
+				v.recent[p.uid] = struct{}{}
+			}
+		}
+		v.pendingAppend = v.pendingAppend[:0]
+	}
+	if len(v.uids) > v.reportedExists {
+		c.untagged("%d EXISTS", len(v.uids))
+		if !c.enabled.rev2 {
+			c.untagged("%d RECENT", len(v.recent))
+		}
+	}
+	v.reportedExists = len(v.uids)
 	if len(v.pendingFlags) > 0 {
 		var b []byte
 		for i, u := range v.uids {
@@ -144,17 +178,6 @@ func (c *conn) sendUpdates(allowExpunge bool) {
 			c.bw.Write(b)
 		}
 		clear(v.pendingFlags)
-	}
-	if len(v.uids) != v.reportedExists {
-		// EXISTS never decreases without EXPUNGE (RFC 9051 §7.4.1);
-		// pending expunges still hold their sequence numbers.
-		if len(v.uids) > v.reportedExists {
-			c.untagged("%d EXISTS", len(v.uids))
-			if !c.enabled.rev2 {
-				c.untagged("%d RECENT", len(v.recent))
-			}
-		}
-		v.reportedExists = len(v.uids)
 	}
 }
 

@@ -100,6 +100,36 @@ type view struct {
 	pendingFlags map[uint32]struct{}
 	// reportedExists is the EXISTS count the client knows.
 	reportedExists int
+	// pendingAppend holds messages the backend added that the client has
+	// not been told about (no EXISTS yet): they get sequence numbers only
+	// when EXISTS is sent, so no response can name them before.
+	pendingAppend []pendingMsg
+}
+
+type pendingMsg struct {
+	uid    uint32
+	flags  *flagSet
+	modseq uint64
+}
+
+// lastUID is the highest UID known, pending appends included.
+func (v *view) lastUID() uint32 {
+	if n := len(v.pendingAppend); n > 0 {
+		return v.pendingAppend[n-1].uid
+	}
+	if n := len(v.uids); n > 0 {
+		return v.uids[n-1]
+	}
+	return 0
+}
+
+func (v *view) findPending(uid uint32) int {
+	for i := range v.pendingAppend {
+		if v.pendingAppend[i].uid == uid {
+			return i
+		}
+	}
+	return -1
 }
 
 func (v *view) find(uid uint32) (int, bool) {

@@ -66,6 +66,8 @@ func (s *cramServer) Next(resp []byte) ([]byte, bool, error) {
 		user, digest := string(resp[:sp]), bytes.ToLower(resp[sp+1:])
 		secret, err := s.secret(user)
 		if err != nil {
+			// Spend the same work for unknown users as for known ones.
+			cramDigest("", s.challenge)
 			return nil, true, err
 		}
 		want := cramDigest(secret, s.challenge)

@@ -115,6 +115,9 @@ func (c *conn) serve() {
 	defer func() {
 		if r := recover(); r != nil {
 			c.log.Error("imapserver: panic in connection", "panic", r, "stack", string(debug.Stack()))
+			if testPanicHook != nil {
+				testPanicHook(r)
+			}
 		}
 		c.cleanup()
 	}()
@@ -181,6 +184,9 @@ func (c *conn) timeout() time.Duration {
 	}
 	return c.srv.idleTimeout()
 }
+
+// testPanicHook lets tests see panics the connection recovered from.
+var testPanicHook func(any)
 
 // errFatal ends the connection after the current response.
 var errFatal = errors.New("imapserver: fatal")

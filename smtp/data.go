@@ -182,6 +182,12 @@ func (c *Conn) cmdBDAT(arg []byte) {
 		c.closing = true
 		return
 	}
+	if size > c.srv.lim.maxMessage+1<<20 {
+		// Too large to be worth skipping (bounded drain): close.
+		c.reply("552 5.3.4 Message size exceeds fixed maximum message size, closing connection\r\n")
+		c.closing = true
+		return
+	}
 	if c.state != stateRcpt {
 		// RFC 3030 §4.2: a rejected chunk is still consumed.
 		c.phase = phaseData

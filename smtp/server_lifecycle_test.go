@@ -298,3 +298,24 @@ func TestRateLimiterMaxKeys(t *testing.T) {
 		t.Error("stale keys were not evicted")
 	}
 }
+
+// TestServerCommandTimeoutTCP covers the idle wait of plain TCP
+// connections (RawConn, pooled buffers) with a real, short timeout.
+func TestServerCommandTimeoutTCP(t *testing.T) {
+	s := &Server{Backend: &srvBackend{}, CommandTimeout: 100 * time.Millisecond}
+	addr := srvStart(t, s)
+	conn := srvDial(t, addr)
+	start := time.Now()
+	srvTranscript(t, conn, srvEHLO+"S: 421 4.4.2 Timeout waiting for command, closing connection\nEOF\n")
+	if el := time.Since(start); el < 100*time.Millisecond {
+		t.Errorf("timed out after %v", el)
+	}
+}
+
+func TestServerBDATHugeChunkCloses(t *testing.T) {
+	srvRun(t, &srvBackend{}, func(s *Server) { s.MaxMessageBytes = 100 }, srvEHLOSize(100)+`
+C: BDAT 100000000000
+S: 552 5.3.4 Message size exceeds fixed maximum message size, closing connection
+EOF
+`)
+}

@@ -31,6 +31,10 @@ func (c *Conn) cmdSTARTTLS(arg []byte) {
 	if c.raw != nil {
 		c.releaseBuffers()
 	}
+	if c.stash != nil {
+		stashPool.Put(c.stash)
+		c.stash, c.stashed = nil, nil
+	}
 	c.r, c.w = nil, nil
 	c.raw = nil // TLS connections keep their own buffers
 

@@ -18,6 +18,10 @@ const (
 	bitInNew  = 1 // msgRec.bits: the file is in new/ without an info suffix
 )
 
+// compactThreshold is the garbage (bytes of superseded log records) that
+// triggers a compaction of an index.
+var compactThreshold int64 = 4 << 20
+
 // mdBox is the Maildir backend of one mailbox.
 type mdBox struct {
 	b        *mdBackend
@@ -175,7 +179,9 @@ func (m *mdBox) apply(st *mstate, off int64, p []byte, emit func(Event)) {
 		m.loggedKw = max(m.loggedKw, int(id)+1)
 	case 'A':
 		a, err := decAppend(p)
-		if err != nil || a.rec.uid < st.uidNext {
+		// UIDs ascend in the log; a compacted log starts with a 'V'
+		// record whose UIDNEXT is already past them.
+		if err != nil || len(st.msgs) > 0 && a.rec.uid <= st.msgs[len(st.msgs)-1].uid {
 			return
 		}
 		a.rec.loc, a.rec.reclen = off, uint32(8+len(p))
@@ -241,7 +247,7 @@ func (m *mdBox) begin(st *mstate) ([]Event, error) {
 	if err != nil {
 		return evs, err
 	}
-	if m.off > 4<<20 && m.off > 2*m.live+(4<<20) {
+	if m.off > compactThreshold && m.off > 2*m.live+compactThreshold {
 		if err := m.compact(st); err != nil {
 			m.b.opts.Logger.Error("mailbox: index compaction", "dir", m.dir, "err", err)
 		}

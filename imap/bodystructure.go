@@ -82,47 +82,43 @@ func (b *BodyStructure) Param(name string) string {
 func (b *BodyStructure) Filename() string {
 	for _, p := range b.DispositionParams {
 		if strings.EqualFold(p.Name, "filename") {
-			return p.Value
+			return DecodeHeader(p.Value)
 		}
 	}
-	return b.Param("name")
+	return DecodeHeader(b.Param("name"))
 }
 
-// Part returns the entity at the given section part path ([] is the
-// message itself), following IMAP numbering (RFC 9051 §6.4.5): the parts
-// of a multipart are numbered from 1; a non-multipart body has part 1
-// itself; parts of message/rfc822 refer to the encapsulated message's
-// body parts. It returns nil if there is no such part.
+// Part returns the entity at the given section part path, following IMAP
+// numbering (RFC 9051 §6.4.5); b is the top-level entity of a message and
+// path [] is b itself. Within a message, a multipart body's parts are
+// numbered from 1 and a non-multipart body is part 1. A path continues
+// into a part only if it is a multipart or an encapsulated message
+// (message/rfc822 or message/global), whose body's parts are then numbered
+// the same way. It returns nil if there is no such part.
 func (b *BodyStructure) Part(path []int) *BodyStructure {
 	cur := b
-	for _, n := range path {
+	for i, n := range path {
 		if n < 1 {
 			return nil
 		}
-		switch {
-		case cur.IsMultipart():
+		if i > 0 {
+			// Step into the previous part: a multipart selects among its
+			// children; a message among its own body's parts.
+			switch {
+			case cur.IsMultipart():
+			case cur.IsMessage() && cur.Message != nil:
+				cur = cur.Message
+			default:
+				return nil
+			}
+		}
+		if cur.IsMultipart() {
 			if n > len(cur.Children) {
 				return nil
 			}
 			cur = cur.Children[n-1]
-		case cur.IsMessage() && cur.Message != nil:
-			inner := cur.Message
-			if inner.IsMultipart() {
-				if n > len(inner.Children) {
-					return nil
-				}
-				cur = inner.Children[n-1]
-			} else {
-				if n != 1 {
-					return nil
-				}
-				cur = inner
-			}
-		default:
-			if n != 1 {
-				return nil
-			}
-			// part 1 of a single-part body is the body itself
+		} else if n != 1 {
+			return nil
 		}
 	}
 	return cur

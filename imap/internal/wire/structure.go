@@ -1,6 +1,8 @@
 package wire
 
 import (
+	"strings"
+
 	"github.com/mailwire/mailwire/imap"
 )
 
@@ -140,6 +142,16 @@ func writeParams(e *Encoder, params []imap.Param, upperNames bool) {
 		if i > 0 {
 			e.SP()
 		}
+		if !e.UTF8 && !isASCII(p.Value) {
+			// An IMAP4rev1 client gets 8-bit values in RFC 2231 form
+			// (name*=utf-8''%XX), which MIME-aware clients decode.
+			e.w.WriteByte('"')
+			e.upperOrNot(p.Name, upperNames)
+			e.w.WriteString(`*" "utf-8''`)
+			writePercent(e, p.Value)
+			e.w.WriteByte('"')
+			continue
+		}
 		if upperNames {
 			e.upperString(p.Name)
 		} else {
@@ -148,6 +160,44 @@ func writeParams(e *Encoder, params []imap.Param, upperNames bool) {
 		e.SP().String(p.Value)
 	}
 	e.EndList()
+}
+
+func (e *Encoder) upperOrNot(s string, upper bool) {
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if upper && 'a' <= c && c <= 'z' {
+			c -= 'a' - 'A'
+		}
+		if c == '"' || c == '\\' || c < 0x20 || c >= 0x7f {
+			c = '_'
+		}
+		e.w.WriteByte(c)
+	}
+}
+
+// writePercent writes v with every octet outside RFC 2231 attribute-char
+// percent-encoded.
+func writePercent(e *Encoder, v string) {
+	const hex = "0123456789ABCDEF"
+	for i := 0; i < len(v); i++ {
+		c := v[i]
+		if c > 0x20 && c < 0x7f && !strings.ContainsRune(`*'%()<>@,;:\"/[]?=`, rune(c)) {
+			e.w.WriteByte(c)
+			continue
+		}
+		e.w.WriteByte('%')
+		e.w.WriteByte(hex[c>>4])
+		e.w.WriteByte(hex[c&15])
+	}
+}
+
+func isASCII(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= 0x80 {
+			return false
+		}
+	}
+	return true
 }
 
 // upperString writes s upper-cased as a quoted string (or as a literal if

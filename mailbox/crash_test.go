@@ -243,6 +243,8 @@ func verifyCrashStore(t *testing.T, dir string, acked map[string]map[uint32]*ack
 			// Nothing partial: every visible message checks itself.
 			r, err := s.Open(ctx, "crash", box, m.UID)
 			if err != nil {
+				out, _ := exec.Command("sh", "-c", "ls -R "+dir+"/crash/Maildir | grep U"+strconv.Itoa(int(m.UID))+"[.]").CombinedOutput()
+				t.Logf("%+v files: %s", m, out)
 				t.Fatalf("round %d %s UID %d: %v", round, box, m.UID, err)
 			}
 			b, _ := io.ReadAll(r)

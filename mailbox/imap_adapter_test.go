@@ -210,3 +210,49 @@ func TestIMAPAdapterPythonAndCurl(t *testing.T) {
 		t.Log("curl not installed: curl part skipped")
 	}
 }
+
+// Example_imapServer serves a mailwire store over IMAP: the adapter makes
+// the store an imapserver.Backend, and IMAPAnalyze caches each message's
+// structure when it is stored.
+func Example_imapServer() {
+	store := NewMemory(Options{Analyze: IMAPAnalyze}) // or OpenMaildir(dir, ...)
+	defer store.Close()
+	ctx := context.Background()
+	store.CreateUser(ctx, "alice", "secret")
+	store.Append(ctx, "alice", "INBOX", strings.NewReader("Subject: hi\r\n\r\nHello\r\n"), nil, time.Time{})
+
+	srv := &imapserver.Server{
+		Backend:           NewIMAPBackend(store),
+		AllowInsecureAuth: true, // loopback demo only: use TLSConfig in production
+	}
+	ln, _ := net.Listen("tcp", "127.0.0.1:0")
+	go srv.Serve(ln)
+	defer srv.Close()
+
+	c, _ := net.Dial("tcp", ln.Addr().String())
+	defer c.Close()
+	r := bufio.NewReader(c)
+	r.ReadString('\n') // greeting
+	for _, cmd := range []string{"a LOGIN alice secret", "b SELECT INBOX", "c FETCH 1 (FLAGS ENVELOPE)", "d LOGOUT"} {
+		fmt.Fprintf(c, "%s\r\n", cmd)
+		tag := strings.Fields(cmd)[0]
+		for {
+			l, err := r.ReadString('\n')
+			if err != nil {
+				return
+			}
+			if strings.Contains(l, "FETCH") || strings.HasPrefix(l, tag+" ") {
+				fmt.Print(strings.Split(l, " [")[0], "\n")
+			}
+			if strings.HasPrefix(l, tag+" ") {
+				break
+			}
+		}
+	}
+	// Output:
+	// a OK
+	// b OK
+	// * 1 FETCH (FLAGS () ENVELOPE (NIL "hi" NIL NIL NIL NIL NIL NIL NIL NIL))
+	// c OK FETCH completed
+	// d OK LOGOUT completed
+}

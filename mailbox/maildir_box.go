@@ -34,6 +34,7 @@ type mdBox struct {
 	loggedKw int   // keywords already defined in the log
 	dirs     [2]*os.File
 	locked   bool
+	lastF    []uint32 // UIDs of the log's final record if it is an 'F': renames may be unfinished
 }
 
 const (
@@ -159,6 +160,7 @@ func off0(lr *logReader) int64 { return lr.off }
 
 // apply replays one record into st.
 func (m *mdBox) apply(st *mstate, off int64, p []byte, emit func(Event)) {
+	m.lastF = nil
 	switch p[0] {
 	case 'V':
 		d := dec{b: p[1:]}
@@ -203,6 +205,7 @@ func (m *mdBox) apply(st *mstate, off int64, p []byte, emit func(Event)) {
 			if i < 0 {
 				continue
 			}
+			m.lastF = append(m.lastF, uid)
 			set := st.kw.setID(kw)
 			st.setFlags(i, sys, set, modseq)
 			st.msgs[i].bits &^= bitInNew
@@ -522,34 +525,14 @@ func (m *mdBox) commitAppend(st *mstate, items []*appendItem) error {
 	return nil
 }
 
+// commitFlags logs the new flags first and renames the files after: the
+// index is the truth for our own changes. If a crash interrupts the
+// renames, the log ends with this record and reconcile finishes them
+// (mdBox.lastF), so a message shows either its old or its new flags.
 func (m *mdBox) commitFlags(st *mstate, changes []flagChange, modseq uint64) error {
-	var touched [2]bool
 	es := make([]flagEntry, 0, len(changes))
 	for _, c := range changes {
-		old := c.old
-		nr := old
-		nr.sys, nr.bits = c.sys, old.bits&^bitInNew
-		op, np := m.path(st, &old), m.path(st, &nr)
-		if op != np {
-			err := os.Rename(op, np)
-			if errors.Is(err, fs.ErrNotExist) {
-				if p, lerr := m.locate(st, &old); lerr == nil {
-					err = os.Rename(p, np)
-				}
-			}
-			if err != nil && !errors.Is(err, fs.ErrNotExist) {
-				return err
-			}
-			touched[dirCur] = true
-			if old.bits&bitInNew != 0 {
-				touched[dirNew] = true
-			}
-		}
-		st.msgs[c.idx].bits &^= bitInNew
-		es = append(es, flagEntry{uid: old.uid, sys: c.sys, kw: st.kw.set(c.kw)})
-	}
-	if err := m.syncDirs(touched); err != nil {
-		return err
+		es = append(es, flagEntry{uid: c.old.uid, sys: c.sys, kw: st.kw.set(c.kw)})
 	}
 	buf := m.kwRecords(nil, st)
 	buf = appendRecord(buf, encFlags(modseq, es))
@@ -557,7 +540,42 @@ func (m *mdBox) commitFlags(st *mstate, changes []flagChange, modseq uint64) err
 		return err
 	}
 	m.loggedKw = len(st.kw.names)
+	var touched [2]bool
+	for _, c := range changes {
+		old := c.old
+		nr := old
+		nr.sys, nr.bits = c.sys, old.bits&^bitInNew
+		st.msgs[c.idx].bits &^= bitInNew
+		if m.renameFlags(st, &old, &nr) {
+			touched[dirCur] = true
+			if old.bits&bitInNew != 0 {
+				touched[dirNew] = true
+			}
+		}
+	}
+	if err := m.syncDirs(touched); err != nil {
+		m.b.opts.Logger.Error("mailbox: flag rename", "dir", m.dir, "err", err)
+	}
 	return nil
+}
+
+// renameFlags renames a message file from old's name to nr's, finding it
+// if another program renamed it; it reports whether it renamed anything.
+func (m *mdBox) renameFlags(st *mstate, old, nr *msgRec) bool {
+	op, np := m.path(st, old), m.path(st, nr)
+	if op == np {
+		return false
+	}
+	err := os.Rename(op, np)
+	if errors.Is(err, fs.ErrNotExist) {
+		if p, lerr := m.locate(st, old); lerr == nil && p != np {
+			err = os.Rename(p, np)
+		}
+	}
+	if err != nil && !errors.Is(err, fs.ErrNotExist) {
+		m.b.opts.Logger.Error("mailbox: flag rename", "file", op, "err", err)
+	}
+	return err == nil
 }
 
 // removeFiles unlinks message files before the expunge record is written:

@@ -6,6 +6,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"time"
 )
@@ -26,6 +27,7 @@ func (m *mdBox) reconcile(st *mstate) error {
 	var imports []found
 	var flagFix []flagEntry
 	var uvSeen uint32
+	var finish [][2]msgRec // renames to do after the scan, not during it
 	uvConsistent := true
 	for d, sub := range subdirs {
 		dir, err := os.Open(filepath.Join(m.dir, sub))
@@ -68,6 +70,20 @@ func (m *mdBox) reconcile(st *mstate) error {
 				}
 				seen[i] = true
 				r := &st.msgs[i]
+				if slices.Contains(m.lastF, uid) && (d == dirNew || sys != r.sys) {
+					// Our last flag change was interrupted between its log
+					// record and its renames: finish it.
+					cur := *r
+					cur.sys, cur.bits = sys, 0
+					if d == dirNew {
+						cur.bits = bitInNew
+					}
+					nr := *r
+					nr.bits = 0
+					finish = append(finish, [2]msgRec{cur, nr})
+					r.bits = 0
+					continue
+				}
 				if d == dirNew {
 					r.bits |= bitInNew
 				} else {
@@ -88,6 +104,14 @@ func (m *mdBox) reconcile(st *mstate) error {
 		dir.Close()
 	}
 	m.cleanTmp()
+	for _, f := range finish {
+		m.renameFlags(st, &f[0], &f[1])
+	}
+	if len(finish) > 0 {
+		if err := m.syncDirs([2]bool{true, true}); err != nil {
+			return err
+		}
+	}
 
 	if st.uidValidity == 0 {
 		// No index: reuse the UIDVALIDITY our file names carry, so a

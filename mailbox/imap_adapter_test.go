@@ -242,7 +242,7 @@ func Example_imapServer() {
 				return
 			}
 			if strings.Contains(l, "FETCH") || strings.HasPrefix(l, tag+" ") {
-				fmt.Print(strings.Split(l, " [")[0], "\n")
+				fmt.Println(strings.Split(strings.TrimRight(l, "\r\n"), " [")[0])
 			}
 			if strings.HasPrefix(l, tag+" ") {
 				break

@@ -15,9 +15,9 @@ import (
 func (c *conn) writeBinarySection(b []byte, s *sectionItem, r MessageReader, ms *msgStructure) ([]byte, error) {
 	var p *partNode
 	if len(s.part) == 0 {
-		p = ms.root
+		p = ms.tree()
 	} else {
-		p = ms.root.find(s.part)
+		p = ms.tree().find(s.part)
 	}
 	if p == nil || p.multipart {
 		if s.kind == sectBinarySize {

@@ -1,7 +1,9 @@
 package imapserver
 
 import (
+	"bufio"
 	"io"
+	"sync"
 	"strconv"
 )
 
@@ -65,6 +67,9 @@ func (c *conn) fetch(set numSet, uid bool, p *fetchPlan) *status {
 	uids := make([]uint32, len(idx))
 	for k, i := range idx {
 		uids[k] = v.uids[i]
+	}
+	if len(idx) > 1 {
+		defer c.useBigWriter()()
 	}
 	k := 0
 	missing := false
@@ -290,27 +295,35 @@ func (c *conn) writeSection(b []byte, s *sectionItem, m Message, r MessageReader
 	return b[:0], nil
 }
 
-// copySection copies n bytes at off from the message to the client.
+// copySection copies n bytes at off from the message to the client,
+// reading straight into the writer's free buffer (no intermediate copy,
+// no allocation per message).
 func (c *conn) copySection(r MessageReader, off, n int64) error {
-	sr := io.NewSectionReader(r, off, n)
-	written, err := c.bw.ReadFrom(sr)
-	if err != nil {
-		if written < n && c.bw.Available() >= 0 {
-			if _, isRead := err.(interface{ Timeout() bool }); isRead {
+	for n > 0 {
+		if c.bw.Available() == 0 {
+			if err := c.bw.Flush(); err != nil {
 				return ioError{err}
 			}
 		}
-		return ioError{err}
-	}
-	if written < n {
-		// The message is shorter than its recorded size: keep the
-		// literal length promise so the connection stays in sync.
-		pad := make([]byte, n-written)
-		for i := range pad {
-			pad[i] = ' '
+		buf := c.bw.AvailableBuffer()
+		buf = buf[:min(int64(cap(buf)), n)]
+		k, err := r.ReadAt(buf, off)
+		if k > 0 {
+			c.bw.Write(buf[:k])
+			off += int64(k)
+			n -= int64(k)
 		}
-		c.bw.Write(pad)
-		c.log.Error("imapserver: message shorter than its size", "want", n, "got", written)
+		if err != nil && n > 0 {
+			if err != io.EOF {
+				return err
+			}
+			// The message is shorter than its recorded size: keep the
+			// literal length promise so the connection stays in sync.
+			c.log.Error("imapserver: message shorter than its size", "missing", n)
+			for ; n > 0; n-- {
+				c.bw.WriteByte(' ')
+			}
+		}
 	}
 	return nil
 }
@@ -375,5 +388,31 @@ func (c *conn) fetchVanished(set numSet) {
 		b := append([]byte("* VANISHED (EARLIER) "), appendNumSet(nil, normalizeUIDs(out))...)
 		b = append(b, "\r\n"...)
 		c.bw.Write(b)
+	}
+}
+
+// bigWriters are large output buffers lent to connections for the length
+// of a big FETCH, so idle connections keep only their small buffer.
+var bigWriters = sync.Pool{New: func() any { return bufio.NewWriterSize(nil, 64<<10) }}
+
+// useBigWriter switches the connection to a large write buffer and
+// returns the function that switches back.
+func (c *conn) useBigWriter() func() {
+	if c.bw.Size() >= 64<<10 {
+		return func() {}
+	}
+	small := c.bw
+	big := bigWriters.Get().(*bufio.Writer)
+	big.Reset(c.nc)
+	// Keep what is buffered in order.
+	if small.Buffered() > 0 {
+		small.Flush()
+	}
+	c.bw = big
+	return func() {
+		big.Flush()
+		big.Reset(nil)
+		c.bw = small
+		bigWriters.Put(big)
 	}
 }

@@ -16,6 +16,20 @@ import (
 type msgStructure struct {
 	envelope, bodyStructure, body []byte
 	root                          *partNode
+	rest                          []byte // encoded part tree, decoded on demand
+}
+
+// tree returns the part tree, decoding it on first use: FETCH ENVELOPE or
+// BODYSTRUCTURE never needs it.
+func (ms *msgStructure) tree() *partNode {
+	if ms.root == nil {
+		d := decoder{b: ms.rest}
+		ms.root = d.part(0)
+		if d.err {
+			ms.root = &partNode{}
+		}
+	}
+	return ms.root
 }
 
 // partNode locates one entity in the message.
@@ -123,7 +137,7 @@ func decodeStructure(blob []byte) (*msgStructure, error) {
 	ms.envelope = d.bytes()
 	ms.bodyStructure = d.bytes()
 	ms.body = d.bytes()
-	ms.root = d.part(0)
+	ms.rest = d.b
 	if d.err {
 		return nil, errBadStructure
 	}
@@ -229,25 +243,25 @@ func sectionRange(ms *msgStructure, size int64, part []int, spec string) (off, n
 			if ms == nil {
 				return 0, 0, false
 			}
-			return 0, min(ms.root.hdrSize, size), true
+			return 0, min(ms.tree().hdrSize, size), true
 		case "TEXT":
 			if ms == nil {
 				return 0, 0, false
 			}
-			return ms.root.bodyOff(), max(0, size-ms.root.bodyOff()), true
+			return ms.tree().bodyOff(), max(0, size-ms.tree().bodyOff()), true
 		}
 		return 0, 0, false
 	}
 	if ms == nil {
 		return 0, 0, false
 	}
-	p := ms.root.find(part)
+	p := ms.tree().find(part)
 	if p == nil {
 		return 0, 0, false
 	}
 	switch spec {
 	case "":
-		if p == ms.root && !p.multipart {
+		if p == ms.tree() && !p.multipart {
 			return p.bodyOff(), max(0, size-p.bodyOff()), true
 		}
 		return p.bodyOff(), p.size, true
@@ -259,7 +273,7 @@ func sectionRange(ms *msgStructure, size int64, part []int, spec string) (off, n
 		m := p
 		if p.message && p.msg != nil {
 			m = p.msg
-		} else if p != ms.root {
+		} else if p != ms.tree() {
 			return 0, 0, false
 		}
 		if spec == "HEADER" {

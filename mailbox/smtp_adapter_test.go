@@ -1,0 +1,250 @@
+package mailbox_test
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"io"
+	"net"
+	"os/exec"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/mailwire/mailwire/mailbox"
+	"github.com/mailwire/mailwire/smtp"
+)
+
+type fakeOutbound struct {
+	mu   sync.Mutex
+	from string
+	to   []string
+	body string
+}
+
+func (o *fakeOutbound) Relay(ctx context.Context, from string, to []string, body io.Reader) error {
+	b, err := io.ReadAll(body)
+	o.mu.Lock()
+	o.from, o.to, o.body = from, to, string(b)
+	o.mu.Unlock()
+	return err
+}
+
+type smtpEnv struct {
+	store mailbox.Store
+	out   *fakeOutbound
+	addr  string
+}
+
+func newSMTPEnv(t *testing.T, lmtp bool, rl *smtp.RateLimiter) *smtpEnv {
+	t.Helper()
+	ctx := context.Background()
+	s := mailbox.NewMemory(mailbox.Options{})
+	for _, u := range []string{"alice", "bob", "full", "tiny"} {
+		if err := s.CreateUser(ctx, u, "pw-"+u); err != nil {
+			t.Fatal(err)
+		}
+	}
+	s.AddDomain(ctx, "example.org")
+	s.Append(ctx, "full", "INBOX", strings.NewReader("x"), nil, time.Time{})
+	s.SetQuota(ctx, "full", 0, 1)
+	s.SetQuota(ctx, "tiny", 300, 0)
+	out := &fakeOutbound{}
+	be := mailbox.NewSMTPBackend(s, out)
+	be.Hostname = "mx.example.org"
+	srv := &smtp.Server{Backend: be, Hostname: "mx.example.org", LMTP: lmtp, AllowInsecureAuth: true, RateLimiter: rl, AuthFailureDelay: -1}
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	go srv.Serve(l)
+	t.Cleanup(func() { srv.Close() })
+	return &smtpEnv{store: s, out: out, addr: l.Addr().String()}
+}
+
+func (e *smtpEnv) dial(t *testing.T, lmtp bool) *smtp.Client {
+	t.Helper()
+	var c *smtp.Client
+	var err error
+	if lmtp {
+		c, err = smtp.DialLMTP(context.Background(), "tcp", e.addr, &smtp.ClientOptions{LocalName: "client.test"})
+	} else {
+		c, err = smtp.Dial(context.Background(), e.addr, &smtp.ClientOptions{LocalName: "client.test"})
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { c.Close() })
+	return c
+}
+
+func inbox(t *testing.T, s mailbox.Store, user string) []string {
+	t.Helper()
+	ctx := context.Background()
+	list, err := s.List(ctx, user, "INBOX")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []string
+	for _, m := range list {
+		r, _ := s.Open(ctx, user, "INBOX", m.UID)
+		b, _ := io.ReadAll(r)
+		r.Close()
+		out = append(out, string(b))
+	}
+	return out
+}
+
+func smtpCode(err error) (int, [3]int) {
+	var se *smtp.Error
+	if errors.As(err, &se) {
+		return se.Code, se.EnhancedCode
+	}
+	return 0, [3]int{}
+}
+
+const testBody = "From: sender@remote.test\r\nSubject: hi\r\n\r\nHello.\r\n"
+
+func TestSMTPAdapterDelivery(t *testing.T) {
+	env := newSMTPEnv(t, false, nil)
+	c := env.dial(t, false)
+	res, err := c.Send(context.Background(), "sender@remote.test", []string{"Alice+news@example.org", "nobody@example.org", "x@elsewhere.test"}, strings.NewReader(testBody), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Rcpts[0].Err != nil {
+		t.Fatalf("alice refused: %v", res.Rcpts[0].Err)
+	}
+	if code, enh := smtpCode(res.Rcpts[1].Err); code != 550 || enh != [3]int{5, 1, 1} {
+		t.Errorf("unknown user: %v", res.Rcpts[1].Err)
+	}
+	if code, enh := smtpCode(res.Rcpts[2].Err); code != 550 || enh != [3]int{5, 7, 1} {
+		t.Errorf("relay not refused: %v", res.Rcpts[2].Err)
+	}
+	msgs := inbox(t, env.store, "alice")
+	if len(msgs) != 1 {
+		t.Fatalf("alice has %d messages", len(msgs))
+	}
+	m := msgs[0]
+	if !strings.HasPrefix(m, "Return-Path: <sender@remote.test>\r\nReceived: from client.test ([127.0.0.1])\r\n\tby mx.example.org (mailwire) with ESMTP id ") ||
+		!strings.Contains(m, "\r\n\tfor <Alice+news@example.org>; ") || !strings.HasSuffix(m, "\r\n"+testBody) {
+		t.Fatalf("stored message:\n%s", m)
+	}
+	if env.out.body != "" {
+		t.Fatal("unauthenticated mail was relayed")
+	}
+}
+
+func TestSMTPAdapterSubmissionRelay(t *testing.T) {
+	env := newSMTPEnv(t, false, nil)
+	c := env.dial(t, false)
+	if err := c.Auth(smtp.PlainAuth("", "bob", "wrong")); err == nil {
+		t.Fatal("bad password accepted")
+	}
+	if err := c.Auth(smtp.PlainAuth("", "bob", "pw-bob")); err != nil {
+		t.Fatal(err)
+	}
+	res, err := c.Send(context.Background(), "bob@example.org", []string{"friend@elsewhere.test", "alice@example.org"}, strings.NewReader(testBody), nil)
+	if err != nil || res.Err() != nil {
+		t.Fatalf("%v %v", err, res.Err())
+	}
+	if env.out.from != "bob@example.org" || len(env.out.to) != 1 || env.out.to[0] != "friend@elsewhere.test" {
+		t.Fatalf("relayed %q -> %v", env.out.from, env.out.to)
+	}
+	if !strings.HasPrefix(env.out.body, "Received: from client.test") || strings.Contains(env.out.body, "Return-Path") ||
+		!strings.Contains(env.out.body, "with ESMTPA id") || !strings.HasSuffix(env.out.body, testBody) {
+		t.Fatalf("relayed body:\n%s", env.out.body)
+	}
+	if msgs := inbox(t, env.store, "alice"); len(msgs) != 1 || !strings.HasPrefix(msgs[0], "Return-Path: <bob@example.org>\r\n") {
+		t.Fatalf("local copy: %q", msgs)
+	}
+}
+
+func TestSMTPAdapterQuota(t *testing.T) {
+	env := newSMTPEnv(t, false, nil)
+	c := env.dial(t, false)
+	_, err := c.Send(context.Background(), "s@remote.test", []string{"full@example.org"}, strings.NewReader(testBody), nil)
+	if code, enh := smtpCode(err); code != 452 || enh != [3]int{4, 2, 2} {
+		t.Fatalf("full mailbox: %v", err)
+	}
+	big := testBody + strings.Repeat("filler line\r\n", 40)
+	_, err = c.Send(context.Background(), "s@remote.test", []string{"tiny@example.org"}, strings.NewReader(big), nil)
+	if code, enh := smtpCode(err); code != 552 || enh != [3]int{5, 2, 2} {
+		t.Fatalf("over quota: %v", err)
+	}
+	if n := len(inbox(t, env.store, "tiny")); n != 0 {
+		t.Fatalf("refused message stored (%d)", n)
+	}
+}
+
+func TestSMTPAdapterLMTPPerRecipient(t *testing.T) {
+	env := newSMTPEnv(t, true, nil)
+	c := env.dial(t, true)
+	big := testBody + strings.Repeat("filler line\r\n", 40)
+	res, err := c.Send(context.Background(), "s@remote.test", []string{"alice@example.org", "nobody@example.org", "tiny@example.org", "bob@example.org"}, strings.NewReader(big), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Rcpts[0].Err != nil || res.Rcpts[3].Err != nil {
+		t.Fatalf("deliveries failed: %+v", res.Rcpts)
+	}
+	if code, _ := smtpCode(res.Rcpts[1].Err); code != 550 {
+		t.Errorf("unknown user: %v", res.Rcpts[1].Err)
+	}
+	if code, enh := smtpCode(res.Rcpts[2].Err); code != 552 || enh != [3]int{5, 2, 2} {
+		t.Errorf("over quota recipient: %v", res.Rcpts[2].Err)
+	}
+	for _, u := range []string{"alice", "bob"} {
+		msgs := inbox(t, env.store, u)
+		if len(msgs) != 1 || !strings.HasSuffix(msgs[0], big) || !strings.Contains(msgs[0], "with LMTP id") {
+			t.Fatalf("%s: %q", u, msgs)
+		}
+	}
+}
+
+func TestSMTPAdapterRateLimit(t *testing.T) {
+	env := newSMTPEnv(t, false, &smtp.RateLimiter{AccountMessages: 1})
+	c := env.dial(t, false)
+	if err := c.Auth(smtp.PlainAuth("", "bob", "pw-bob")); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.Send(context.Background(), "bob@example.org", []string{"alice@example.org"}, strings.NewReader(testBody), nil); err != nil {
+		t.Fatal(err)
+	}
+	_, err := c.Send(context.Background(), "bob@example.org", []string{"alice@example.org"}, strings.NewReader(testBody), nil)
+	if code, _ := smtpCode(err); code != 450 {
+		t.Fatalf("second message over the account's limit: %v", err)
+	}
+}
+
+func TestSMTPAdapterPythonSmtplib(t *testing.T) {
+	py := needPython(t)
+	env := newSMTPEnv(t, false, nil)
+	script := `
+import smtplib, sys
+host, port = sys.argv[1].rsplit(":", 1)
+s = smtplib.SMTP(host, int(port), local_hostname="py.test")
+refused = s.sendmail("py@remote.test", ["alice@example.org", "bob@example.org", "ghost@example.org"],
+    "Subject: from python\r\n\r\nline one\r\n.dotted line\r\n")
+print(sorted((k, v[0]) for k, v in refused.items()))
+try:
+    s.sendmail("py@remote.test", ["x@elsewhere.test"], "Subject: relay\r\n\r\nno\r\n")
+except smtplib.SMTPRecipientsRefused as e:
+    print("relay", e.recipients["x@elsewhere.test"][0])
+s.quit()
+`
+	out, err := exec.Command(py, "-c", script, env.addr).CombinedOutput()
+	if err != nil {
+		t.Fatalf("python: %v\n%s", err, out)
+	}
+	if got := string(bytes.TrimSpace(out)); got != "[('ghost@example.org', 550)]\nrelay 550" {
+		t.Fatalf("python output:\n%s", got)
+	}
+	for _, u := range []string{"alice", "bob"} {
+		msgs := inbox(t, env.store, u)
+		if len(msgs) != 1 || !strings.HasSuffix(msgs[0], "Subject: from python\r\n\r\nline one\r\n.dotted line\r\n") {
+			t.Fatalf("%s: %q", u, msgs)
+		}
+	}
+}

@@ -43,14 +43,16 @@ const (
 // connections keep theirs (the TLS record layer may hold input we cannot
 // see) and use the small size.
 const (
-	pooledReadSize = 32 << 10 // large: fewer read syscalls for big bodies
+	pooledReadSize = 4 << 10  // commands and small messages
+	bodyReadSize   = 64 << 10 // large bodies: fewer read system calls
 	ownedReadSize  = 4 << 10
 	writeSize      = 4 << 10
 	stashSize      = 4 << 10
 )
 
 var (
-	readerPool = sync.Pool{New: func() any { return bufio.NewReaderSize(nil, pooledReadSize) }}
+	readerPool     = sync.Pool{New: func() any { return bufio.NewReaderSize(nil, pooledReadSize) }}
+	bodyReaderPool = sync.Pool{New: func() any { return bufio.NewReaderSize(nil, bodyReadSize) }}
 	writerPool = sync.Pool{New: func() any { return bufio.NewWriterSize(nil, writeSize) }}
 	stashPool  = sync.Pool{New: func() any { b := make([]byte, stashSize); return &b }}
 )
@@ -173,55 +175,14 @@ func (c *Conn) AuthIdentity() string { return c.authIdent }
 func (c *Conn) logger() *slog.Logger { return c.srv.lim.logger }
 
 // serve runs the connection until it ends. No panic escapes it
-// (ARCHITECTURE rule 5).
+// (ARCHITECTURE rule 5). Its own frame is kept small: an idle connection
+// parks right below it, and a shallow stack lets the runtime shrink the
+// goroutine's stack to its minimum.
 func (c *Conn) serve() {
 	c.ctx, c.cancel = context.WithCancel(context.Background())
-	defer c.srv.removeConn(c)
-	defer func() {
-		if v := recover(); v != nil {
-			c.logger().Error("smtp: panic serving connection", "remote", c.netConn.RemoteAddr().String(),
-				"panic", fmt.Sprint(v), "stack", string(debug.Stack()))
-			c.tryReply("421 4.3.0 Internal server error, closing connection\r\n")
-		}
-		c.cancel()
-		if c.session != nil {
-			c.safeLogout()
-		}
-		c.netConn.Close()
-		c.releaseBuffers()
-	}()
-
-	if tc, ok := c.netConn.(*tls.Conn); ok { // implicit TLS (RFC 8314 §3.3)
-		c.netConn.SetDeadline(time.Now().Add(c.srv.lim.cmdTimeout))
-		if err := tc.HandshakeContext(c.ctx); err != nil {
-			c.logger().Debug("smtp: TLS handshake failed", "remote", c.netConn.RemoteAddr().String(), "err", err)
-			return
-		}
-		st := tc.ConnectionState()
-		c.tlsState = &st
-		c.rdeadline, c.wdeadline = time.Time{}, time.Time{}
-		c.netConn.SetDeadline(time.Time{})
-	}
-	c.acquireBuffers()
-
-	sess, err := c.srv.Backend.NewSession(c.ctx, c)
-	if err != nil {
-		var se *Error
-		if errors.As(err, &se) {
-			c.replyError(se)
-		} else {
-			c.logger().Error("smtp: NewSession failed", "remote", c.netConn.RemoteAddr().String(), "err", err)
-			c.reply("554 5.3.2 Service not available\r\n")
-		}
-		c.flush()
+	defer c.finish()
+	if !c.start() {
 		return
-	}
-	c.session = sess
-
-	if c.srv.LMTP {
-		c.replyf3("220 ", c.srv.lim.hostname, " LMTP ready\r\n")
-	} else {
-		c.replyf3("220 ", c.srv.lim.hostname, " ESMTP ready\r\n")
 	}
 	for !c.closing {
 		line, err := c.readCommand()
@@ -232,6 +193,65 @@ func (c *Conn) serve() {
 		c.dispatch(line)
 	}
 	c.flush()
+}
+
+// finish ends the connection: recover, Logout, close, return buffers.
+func (c *Conn) finish() {
+	if v := recover(); v != nil {
+		c.logger().Error("smtp: panic serving connection", "remote", c.netConn.RemoteAddr().String(),
+			"panic", fmt.Sprint(v), "stack", string(debug.Stack()))
+		c.tryReply("421 4.3.0 Internal server error, closing connection\r\n")
+	}
+	c.cancel()
+	if c.session != nil {
+		c.safeLogout()
+	}
+	c.netConn.Close()
+	c.releaseBuffers()
+	c.srv.removeConn(c)
+}
+
+// start runs the implicit-TLS handshake, creates the backend session and
+// sends the greeting. It reports false when the connection must end.
+func (c *Conn) start() bool {
+	if tc, ok := c.netConn.(*tls.Conn); ok { // implicit TLS (RFC 8314 §3.3)
+		if !c.handshakeImplicitTLS(tc) {
+			return false
+		}
+	}
+	c.acquireBuffers()
+	sess, err := c.srv.Backend.NewSession(c.ctx, c)
+	if err != nil {
+		var se *Error
+		if errors.As(err, &se) {
+			c.replyError(se)
+		} else {
+			c.logger().Error("smtp: NewSession failed", "remote", c.netConn.RemoteAddr().String(), "err", err)
+			c.reply("554 5.3.2 Service not available\r\n")
+		}
+		c.flush()
+		return false
+	}
+	c.session = sess
+	if c.srv.LMTP {
+		c.replyf3("220 ", c.srv.lim.hostname, " LMTP ready\r\n")
+	} else {
+		c.replyf3("220 ", c.srv.lim.hostname, " ESMTP ready\r\n")
+	}
+	return true
+}
+
+func (c *Conn) handshakeImplicitTLS(tc *tls.Conn) bool {
+	c.netConn.SetDeadline(time.Now().Add(c.srv.lim.cmdTimeout))
+	if err := tc.HandshakeContext(c.ctx); err != nil {
+		c.logger().Debug("smtp: TLS handshake failed", "remote", c.netConn.RemoteAddr().String(), "err", err)
+		return false
+	}
+	st := tc.ConnectionState()
+	c.tlsState = &st
+	c.rdeadline, c.wdeadline = time.Time{}, time.Time{}
+	c.netConn.SetDeadline(time.Time{})
+	return true
 }
 
 // readFailed answers (where still possible) and logs why reading the next
@@ -363,6 +383,21 @@ func (c *Conn) acquireBuffers() {
 	c.w = bufio.NewWriterSize(c.netConn, writeSize)
 }
 
+// growReader switches to a large pooled read buffer for a message body
+// that may be big. It is only possible with nothing buffered, which is the
+// usual case: a client waits for 354 before it sends the data, and BDAT
+// data is read straight after its command line.
+func (c *Conn) growReader(declared int64) {
+	if c.raw == nil || c.r.Size() == bodyReadSize || c.r.Buffered() != 0 ||
+		(declared > 0 && declared <= pooledReadSize) {
+		return
+	}
+	c.r.Reset(nil)
+	readerPool.Put(c.r)
+	c.r = bodyReaderPool.Get().(*bufio.Reader)
+	c.r.Reset(c.src)
+}
+
 // releaseBuffers returns pooled buffers; only called with nothing buffered.
 func (c *Conn) releaseBuffers() {
 	if c.r == nil || c.raw == nil {
@@ -370,7 +405,11 @@ func (c *Conn) releaseBuffers() {
 	}
 	c.r.Reset(nil)
 	c.w.Reset(nil)
-	readerPool.Put(c.r)
+	if c.r.Size() == bodyReadSize {
+		bodyReaderPool.Put(c.r)
+	} else {
+		readerPool.Put(c.r)
+	}
 	writerPool.Put(c.w)
 	c.r, c.w = nil, nil
 }

@@ -144,6 +144,7 @@ func (c *Conn) cmdDATA(arg []byte) {
 	}
 	c.reply("354 Start mail input; end with <CRLF>.<CRLF>\r\n")
 	c.phase = phaseData
+	c.growReader(c.mailOpts.Size)
 	body := &bodyReader{c: c, dot: textwire.NewDotReader(c.r, textwire.DotReaderOptions{
 		MaxSize:    c.srv.lim.maxMessage,
 		DrainLimit: c.srv.lim.maxMessage + 1<<20,

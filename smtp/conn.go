@@ -53,8 +53,8 @@ const (
 var (
 	readerPool     = sync.Pool{New: func() any { return bufio.NewReaderSize(nil, pooledReadSize) }}
 	bodyReaderPool = sync.Pool{New: func() any { return bufio.NewReaderSize(nil, bodyReadSize) }}
-	writerPool = sync.Pool{New: func() any { return bufio.NewWriterSize(nil, writeSize) }}
-	stashPool  = sync.Pool{New: func() any { b := make([]byte, stashSize); return &b }}
+	writerPool     = sync.Pool{New: func() any { return bufio.NewWriterSize(nil, writeSize) }}
+	stashPool      = sync.Pool{New: func() any { b := make([]byte, stashSize); return &b }}
 )
 
 var errShutdown = errors.New("smtp: server shutting down")

@@ -2,16 +2,54 @@
 // (imap/imapserver) and client (imap/imapclient), plus message-structure
 // helpers any backend can use.
 //
-// It defines flags, mailbox attributes (including RFC 6154 special-use),
-// sequence and UID sets (with "*" and the RFC 5182 "$" reference), status
-// response codes (RFC 9051 §7.1, RFC 5530) and the Error type, STATUS and
-// LIST data, SEARCH criteria (every key of RFC 9051 §6.4.4 and RFC 3501
-// §6.4.4, plus MODSEQ, WITHIN, SAVEDATE and OBJECTID keys), FETCH item
-// descriptions (RFC 9051 §6.4.5, RFC 3516 BINARY), Envelope and
-// BodyStructure (RFC 9051 §7.5.2 with extension data).
+// # Vocabulary
 //
+// Flags and mailbox attributes (RFC 9051 §2.3.2, §7.3.1; RFC 6154
+// special-use), sequence and UID sets with "*" and the "$" SEARCHRES
+// reference (RFC 9051 §9, RFC 5182), status responses and response codes
+// (RFC 9051 §7.1, RFC 5530, RFC 4315 UIDPLUS, RFC 7162, RFC 7889) with the
+// Error type, STATUS/SELECT/LIST/NAMESPACE data (RFC 9051, RFC 5258
+// LIST-EXTENDED, RFC 5819 LIST-STATUS, RFC 2342), SEARCH criteria with
+// every key of RFC 9051 §6.4.4 and RFC 3501 §6.4.4 plus MODSEQ (RFC 7162),
+// OLDER/YOUNGER (RFC 5032), SAVEDATE (RFC 8514) and EMAILID/THREADID
+// (RFC 8474), ESEARCH options (RFC 4731), FETCH items including
+// BODY[section]<partial>, BINARY (RFC 3516) and the RFC822 items, and
+// Envelope and BodyStructure (RFC 9051 §7.5.2 with extension data).
 // Mailbox names use '/' as hierarchy delimiter (Delim).
 //
-// Wire syntax lives in imap/internal/wire, which imports this package; the
-// SEARCH and FETCH argument parsers are there too.
+// The wire syntax (and the SEARCH and FETCH argument parsers) lives in
+// imap/internal/wire, which imports this package.
+//
+// # Message structure
+//
+// ParseStructure reads a message once and returns its Structure: the
+// ENVELOPE (raw header strings, RFC 2047 encoded words kept as IMAP
+// requires), and the BODYSTRUCTURE tree with the byte offset and size of
+// every entity's header and body and the line count of text and message
+// parts. It follows RFC 5322, RFC 2045/2046 (defaults for missing or
+// broken Content-Type, multipart/digest, boundaries), RFC 2231 (parameter
+// continuations and charsets) and RFC 2183, and tolerates bare LF, 8-bit
+// headers and truncation. Structure.MarshalBinary gives a compact form to
+// cache per message (Analyze fits a store's analyze hook).
+// Structure.Section serves BODY[section]<partial> byte-exact from an
+// io.ReaderAt; BinarySection and BinarySize serve BINARY[] and
+// BINARY.SIZE by decoding base64 and quoted-printable. DecodeHeader decodes
+// encoded words for display and searching.
+//
+// # Limits
+//
+// ParseOptions bound the structure parser: MaxHeaderSize (header bytes
+// kept per entity, default 256 KiB), MaxDepth (nesting of multiparts and
+// messages, default 64), MaxParts (entities per message, default 10000).
+// Memory does not grow with the message size. ParseSeqSet accepts at most
+// 65536 ranges. Section reads at most MaxHeaderFieldsRead (4 MiB) of a
+// header to answer HEADER.FIELDS. UnmarshalBinary bounds nesting to 128 and
+// every count by the blob's length.
+//
+// # Deviations
+//
+// An empty Envelope string means NIL: a Subject, Date, Message-ID or
+// In-Reply-To header that is present but empty is reported as NIL rather
+// than "" (RFC 9051 §7.5.2 asks for ""). An address without a domain gets
+// the host MissingDomain so that it is not read as a group marker.
 package imap

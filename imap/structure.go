@@ -271,6 +271,15 @@ func (p *parser) entity(depth int, defType, defSub string, message bool) (*BodyS
 			last = p.lastAtLine
 		}
 	}
+	if n := len(b.Children); n > 0 {
+		// An empty last part that starts right after its delimiter line
+		// lies past the line break the parent gives up to the boundary.
+		last := b.Children[n-1]
+		end = max(end, last.BodyOffset()+last.Size)
+	}
+	if m := b.Message; m != nil {
+		end = max(end, m.BodyOffset()+m.Size) // same for a header-only message
+	}
 	b.Size = end - bodyStart
 	if b.IsText() || b.IsMessage() {
 		b.Lines = countLines(b.Size, lf, last)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"io"
+	"strings"
 	"sync"
 	"time"
 
@@ -35,6 +36,59 @@ func (b *IMAPBackend) NewSession(ctx context.Context, _ imapserver.ConnInfo) (im
 
 type imapSession struct {
 	store Store
+	sasl  imapserver.SASLServer
+}
+
+var _ imapserver.SASLSession = (*imapSession)(nil)
+
+// Mechanisms implements imapserver.SASLSession: passwords are stored as
+// SCRAM keys, from which all three can be verified.
+func (s *imapSession) Mechanisms(imapserver.ConnInfo) []string {
+	return []string{"PLAIN", "LOGIN", "SCRAM-SHA-256"}
+}
+
+func (s *imapSession) Authenticate(ctx context.Context, mech string) (imapserver.SASLServer, error) {
+	check := func(authzid, user, pass string) error {
+		if authzid != "" && !strings.EqualFold(authzid, user) {
+			return imapserver.ErrSASLAuthFailed
+		}
+		if err := s.store.VerifyPassword(ctx, user, pass); err != nil {
+			if errors.Is(err, ErrAuthFailed) || errors.Is(err, ErrNoSuchUser) {
+				return imapserver.ErrSASLAuthFailed
+			}
+			return err
+		}
+		return nil
+	}
+	switch strings.ToUpper(mech) {
+	case "PLAIN":
+		s.sasl = imapserver.NewPlainServer(check)
+	case "LOGIN":
+		s.sasl = imapserver.NewLoginServer(check)
+	case "SCRAM-SHA-256":
+		s.sasl = imapserver.NewScramSHA256Server(func(user string) (imapserver.ScramCredentials, error) {
+			cr, err := s.store.ScramCredentials(ctx, user)
+			if errors.Is(err, ErrNoSuchUser) {
+				return cr, imapserver.ErrSASLAuthFailed
+			}
+			return cr, err
+		})
+	default:
+		return nil, imapserver.ErrAuthFailed
+	}
+	return s.sasl, nil
+}
+
+func (s *imapSession) Authenticated(ctx context.Context) (imapserver.User, error) {
+	if s.sasl == nil {
+		return nil, imapserver.ErrAuthFailed
+	}
+	authzid, user := s.sasl.Identity()
+	s.sasl = nil
+	if authzid != "" && !strings.EqualFold(authzid, user) {
+		return nil, imapserver.ErrAuthFailed
+	}
+	return &imapUser{store: s.store, name: user}, nil
 }
 
 func (s *imapSession) Login(ctx context.Context, username, password string) (imapserver.User, error) {

@@ -3,6 +3,7 @@ package mailbox
 import (
 	"bufio"
 	"context"
+	"encoding/base64"
 	"fmt"
 	"io"
 	"log/slog"
@@ -13,6 +14,7 @@ import (
 	"time"
 
 	"github.com/mailwire/mailwire/imap/imapserver"
+	"github.com/mailwire/mailwire/internal/sasl"
 )
 
 // imapStores runs fn over a memory store and a Maildir store, both with the
@@ -118,7 +120,9 @@ func TestIMAPAdapterSession(t *testing.T) {
 		addr := startIMAP(t, st)
 		a := dialIMAP(t, addr)
 		a.do("1 LOGIN user wrong", "NO [AUTHENTICATIONFAILED]")
-		a.do("2 LOGIN user pass", "OK")
+		a.do("2a AUTHENTICATE PLAIN AHVzZXIAd3Jvbmc=", "NO [AUTHENTICATIONFAILED]")
+		mustHave(t, a.do("2b CAPABILITY", "OK"), "AUTH=SCRAM-SHA-256")
+		a.do("2 AUTHENTICATE PLAIN AHVzZXIAcGFzcw==", "OK")
 		mustHave(t, a.do(`3 LIST "" *`, "OK"), `"/" INBOX`, `\Sent) "/" Sent`, `\Trash) "/" Trash`)
 		out := a.do(fmt.Sprintf("4 APPEND INBOX (\\Flagged) {%d+}\r\n%s", len(adapterMsg), adapterMsg), "OK [APPENDUID")
 		_ = out
@@ -255,4 +259,43 @@ func Example_imapServer() {
 	// * 1 FETCH (FLAGS () ENVELOPE (NIL "hi" NIL NIL NIL NIL NIL NIL NIL NIL))
 	// c OK FETCH completed
 	// d OK LOGOUT completed
+}
+
+// TestIMAPAdapterScram authenticates with SCRAM-SHA-256 (RFC 7677) against
+// the store's salted keys.
+func TestIMAPAdapterScram(t *testing.T) {
+	st := NewMemory(Options{Analyze: IMAPAnalyze})
+	defer st.Close()
+	addr := startIMAP(t, st)
+	for _, pass := range []string{"wrong", "pass"} {
+		c := dialIMAP(t, addr)
+		cl := sasl.NewScramSHA256Client("", "user", pass)
+		_, ir, err := cl.Start()
+		if err != nil {
+			t.Fatal(err)
+		}
+		io.WriteString(c.c, "a AUTHENTICATE SCRAM-SHA-256 "+base64.StdEncoding.EncodeToString(ir)+"\r\n")
+		var final string
+		for {
+			l := c.line()
+			if !strings.HasPrefix(l, "+ ") {
+				final = l
+				break
+			}
+			ch, _ := base64.StdEncoding.DecodeString(l[2:])
+			resp, err := cl.Next(ch)
+			if err != nil {
+				io.WriteString(c.c, "*\r\n")
+				continue
+			}
+			io.WriteString(c.c, base64.StdEncoding.EncodeToString(resp)+"\r\n")
+		}
+		want := "a OK"
+		if pass == "wrong" {
+			want = "a NO [AUTHENTICATIONFAILED]"
+		}
+		if !strings.HasPrefix(final, want) {
+			t.Fatalf("password %q: got %q", pass, final)
+		}
+	}
 }

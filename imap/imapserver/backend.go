@@ -6,6 +6,8 @@ import (
 	"io"
 	"net"
 	"time"
+
+	"github.com/mailwire/mailwire/internal/sasl"
 )
 
 // This file is the contract between the server and a mail store.
@@ -62,10 +64,35 @@ type SASLSession interface {
 }
 
 // SASLServer is one server-side SASL exchange: the state machine of
-// internal/sasl (Next(response) (challenge, done, err)).
-type SASLServer interface {
-	Next(response []byte) (challenge []byte, done bool, err error)
+// internal/sasl (Next(response) (challenge, done, err), then Identity),
+// re-exported so that backends outside this module can name it.
+type SASLServer = sasl.Server
+
+// SASL mechanisms a SASLSession can return from Authenticate; they are the
+// module's internal/sasl implementations, re-exported.
+type (
+	// PlainFunc checks a user name and password (PLAIN, LOGIN).
+	PlainFunc = sasl.PlainFunc
+	// ScramCredentials are the salted keys SCRAM-SHA-256 needs.
+	ScramCredentials = sasl.ScramCredentials
+	// ScramLookupFunc returns a user's SCRAM credentials.
+	ScramLookupFunc = sasl.ScramLookupFunc
+)
+
+// NewPlainServer returns the PLAIN mechanism (RFC 4616).
+func NewPlainServer(check PlainFunc) SASLServer { return sasl.NewPlainServer(check) }
+
+// NewLoginServer returns the LOGIN mechanism.
+func NewLoginServer(check PlainFunc) SASLServer { return sasl.NewLoginServer(check) }
+
+// NewScramSHA256Server returns the SCRAM-SHA-256 mechanism (RFC 7677).
+func NewScramSHA256Server(lookup ScramLookupFunc) SASLServer {
+	return sasl.NewScramSHA256Server(lookup)
 }
+
+// ErrSASLAuthFailed is the error a PlainFunc returns (wrapped or as is) to
+// reject credentials.
+var ErrSASLAuthFailed = sasl.ErrAuthFailed
 
 // User is the authenticated state: the mailboxes of one user.
 // Mailbox names are UTF-8 with Delimiter as the hierarchy separator; the

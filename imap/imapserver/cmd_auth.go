@@ -1,9 +1,9 @@
 package imapserver
 
 import (
-	"bytes"
 	"encoding/base64"
 	"errors"
+	"fmt"
 	"strings"
 	"time"
 )
@@ -92,6 +92,7 @@ func (c *conn) cmdAuthenticate(bool) *status {
 		return no("CANNOT", "Unsupported mechanism")
 	}
 	var srv SASLServer
+	var plainUser User
 	ss, isSASL := c.sess.(SASLSession)
 	if isSASL {
 		var err error
@@ -100,7 +101,21 @@ func (c *conn) cmdAuthenticate(bool) *status {
 			return c.authFailed(err)
 		}
 	} else {
-		srv = &plainServer{}
+		// PLAIN over the session's Login.
+		srv = NewPlainServer(func(authzid, user, pass string) error {
+			if authzid != "" && authzid != user {
+				return ErrSASLAuthFailed
+			}
+			u, err := c.sess.Login(c.ctx, user, pass)
+			if err != nil {
+				if errors.Is(err, ErrAuthFailed) {
+					return fmt.Errorf("%w: %w", ErrSASLAuthFailed, err)
+				}
+				return err
+			}
+			plainUser = u
+			return nil
+		})
 	}
 	resp := initial
 	if !hasInitial {
@@ -109,6 +124,9 @@ func (c *conn) cmdAuthenticate(bool) *status {
 	for {
 		challenge, done, err := srv.Next(resp)
 		if err != nil {
+			if !errors.Is(err, ErrSASLAuthFailed) && !errors.Is(err, ErrAuthFailed) {
+				c.log.Debug("imapserver: SASL exchange failed", "err", err)
+			}
 			return c.authFailed(ErrAuthFailed)
 		}
 		if done {
@@ -134,15 +152,14 @@ func (c *conn) cmdAuthenticate(bool) *status {
 			return bad("Invalid base64 response")
 		}
 	}
-	var u User
-	var err error
+	u, err := plainUser, error(nil)
 	if isSASL {
 		u, err = ss.Authenticated(c.ctx)
-	} else {
-		p := srv.(*plainServer)
-		u, err = c.sess.Login(c.ctx, p.user, p.pass)
 	}
-	if err != nil {
+	if err != nil || u == nil {
+		if err == nil {
+			err = ErrAuthFailed
+		}
 		return c.authFailed(err)
 	}
 	return c.loggedIn(u)
@@ -159,24 +176,3 @@ func (c *conn) atomBytesOrEq() []byte {
 	return c.line[start:c.pos]
 }
 
-// plainServer is the PLAIN mechanism (RFC 4616) for backends that only
-// implement Login.
-type plainServer struct {
-	user, pass string
-}
-
-func (p *plainServer) Next(resp []byte) ([]byte, bool, error) {
-	if resp == nil {
-		return []byte{}, false, nil
-	}
-	parts := bytes.Split(resp, []byte{0})
-	if len(parts) != 3 {
-		return nil, false, ErrAuthFailed
-	}
-	authz, user, pass := string(parts[0]), string(parts[1]), string(parts[2])
-	if authz != "" && authz != user {
-		return nil, false, ErrAuthFailed
-	}
-	p.user, p.pass = user, pass
-	return nil, true, nil
-}

@@ -175,4 +175,3 @@ func (c *conn) atomBytesOrEq() []byte {
 	}
 	return c.line[start:c.pos]
 }
-

@@ -3,8 +3,8 @@ package imapserver
 import (
 	"bufio"
 	"io"
-	"sync"
 	"strconv"
+	"sync"
 )
 
 // cmdFetch implements FETCH and UID FETCH (RFC 9051 §6.4.5, §6.4.9) with

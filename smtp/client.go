@@ -43,6 +43,8 @@ type Client struct {
 	scratch  [32]byte // for number formatting
 	copyBuf  []byte   // DATA body copy buffer, allocated once
 	chunkBuf []byte   // BDAT chunk buffer, allocated once
+	bodyBR   *bufio.Reader
+	crlf     clientCRLFReader
 
 	// Context watching for Send, Dial and friends.
 	mu         sync.Mutex

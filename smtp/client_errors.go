@@ -48,7 +48,12 @@ type RcptError struct {
 	Err  error // usually an *Error
 }
 
-func (e *RcptError) Error() string { return "smtp: recipient <" + e.Rcpt + ">: " + e.Err.Error() }
+func (e *RcptError) Error() string {
+	if e.Err == nil {
+		return "smtp: recipient <" + e.Rcpt + ">: failed"
+	}
+	return "smtp: recipient <" + e.Rcpt + ">: " + e.Err.Error()
+}
 func (e *RcptError) Unwrap() error { return e.Err }
 
 // clValidAddr checks that an address can go between angle brackets on a

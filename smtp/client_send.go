@@ -1,6 +1,7 @@
 package smtp
 
 import (
+	"bufio"
 	"context"
 	"errors"
 	"fmt"
@@ -78,7 +79,12 @@ type clientLen interface{ Len() int }
 //   - without it, one command at a time, stopping early when MAIL fails
 //     or no recipient is accepted;
 //   - with CHUNKING, BDAT (RFC 3030) instead of DATA when the body is
-//     BINARYMIME or at least ClientOptions.ChunkingThreshold octets.
+//     BINARYMIME or at least ClientOptions.ChunkingThreshold octets, and,
+//     with PIPELINING too, when its size is known and at most ChunkSize:
+//     the whole message then goes as one "BDAT n LAST" in the same write
+//     as the envelope, one round trip in all (§4.2). Text sent with BDAT
+//     gets the same repair as with DATA (bare CR and LF become CRLF, a
+//     final CRLF is added); BINARYMIME goes unchanged.
 //
 // The returned SendResult always has one entry per recipient. The error is
 // non-nil when the message was delivered to no recipient: MAIL refused (its
@@ -86,6 +92,10 @@ type clientLen interface{ Len() int }
 // refused, a client-side check failed, or a connection failure (then
 // c.Err() is set and the connection is closed; otherwise it is ready for
 // the next Send, an open transaction having been reset with RSET).
+// Connection failures are not *Error values; RFC 5321 §6.1 says to treat
+// them like a 451 reply (retry later). If the connection fails after the
+// message data went out but before the server's verdict, the message may
+// or may not have been accepted.
 //
 // ctx bounds the whole transaction on top of the per-phase timeouts. If
 // reading body fails, the connection is closed rather than ending the
@@ -120,10 +130,12 @@ func (c *Client) clSend(ctx context.Context, from string, rcpts []string, body i
 	if opts.Mail != nil {
 		mo = *opts.Mail
 	}
-	if mo.Size == 0 {
-		if l, ok := body.(clientLen); ok {
-			mo.Size = int64(l.Len())
-		}
+	knownSize := int64(-1)
+	if l, ok := body.(clientLen); ok {
+		knownSize = int64(l.Len())
+	}
+	if mo.Size == 0 && knownSize >= 0 {
+		mo.Size = knownSize
 	}
 	utf8, err := c.clCheckMail(from, &mo, rcpts)
 	if err != nil {
@@ -153,20 +165,48 @@ func (c *Client) clSend(ctx context.Context, from string, rcpts []string, body i
 		}
 	}
 
-	useBDAT := c.clHas("CHUNKING") && (mo.Body == BodyBinaryMIME || mo.Size >= c.opts.ChunkingThreshold)
+	pipelining, chunking := c.clHas("PIPELINING"), c.clHas("CHUNKING")
+	binary := mo.Body == BodyBinaryMIME
+	// A small body of known size goes in one BDAT LAST pipelined with the
+	// envelope (RFC 3030 §4.2): the whole message in one round trip
+	// instead of two with DATA, which must wait for 354.
+	small := knownSize >= 0 && knownSize <= int64(c.opts.ChunkSize)
+	useBDAT := chunking && (binary || mo.Size >= c.opts.ChunkingThreshold || (pipelining && small))
+	src := body
+	if useBDAT && !binary {
+		src = c.clNormalizer(body)
+	}
+	var first []byte // body read ahead for a pipelined BDAT
+	oneShot := false
+	if useBDAT && pipelining && small {
+		buf := c.clChunkBuf()
+		n, rerr := io.ReadFull(src, buf)
+		switch rerr {
+		case io.EOF, io.ErrUnexpectedEOF:
+			oneShot = true
+		case nil: // longer after CRLF repair: sent in chunks after the envelope
+		default:
+			return fmt.Errorf("smtp: reading message body: %w", rerr) // nothing sent yet
+		}
+		first = buf[:n]
+	}
+
 	window := 1
-	if c.clHas("PIPELINING") {
+	if pipelining {
 		window = c.opts.PipelineWindow
 	}
 
-	// Envelope: command k = 0 is MAIL, 1..n are the RCPTs, n+1 is DATA.
+	// Envelope: command k = 0 is MAIL, 1..n are the RCPTs, n+1 is DATA or
+	// the one-shot BDAT LAST.
 	n := len(rcpts)
 	last := n
-	if !useBDAT {
+	if !useBDAT || oneShot {
 		last = n + 1
 	}
-	var mailErr, dataErr error
-	dataOK := false
+	var mailErr, dataErr, derr error
+	var perRcpt []error
+	dataOK, dataDone := false, false
+	accepted := 0 // recipients accepted, known once their replies are read
 	sent, read := 0, 0
 	readOne := func() error {
 		k := read
@@ -187,6 +227,17 @@ func (c *Client) clSend(ctx context.Context, from string, rcpts []string, body i
 				if mailErr == nil { // else the 503 is only a consequence
 					res.Rcpts[k-1].Err = err
 				}
+			}
+		case oneShot:
+			dataDone = true
+			accepted = len(c.rcpts)
+			if mailErr != nil || accepted == 0 {
+				// The server consumed the chunk and refused it once.
+				return c.clRead(c.opts.DataTermTimeout)
+			}
+			derr = c.clDataReplies(&res.Reply, &perRcpt)
+			if c.broken != nil {
+				return derr
 			}
 		default:
 			if err := c.clRead(c.opts.DataInitTimeout); err != nil {
@@ -210,6 +261,9 @@ func (c *Client) clSend(ctx context.Context, from string, rcpts []string, body i
 			err = c.clWriteMail(from, &mo, utf8)
 		case sent <= n:
 			err = c.clWriteRcpt(rcpts[sent-1], rcptOpts(sent-1))
+		case oneShot:
+			c.clWriteBDATHeader(len(first), true)
+			c.bw.Write(first)
 		default:
 			// RFC 2920 §3.1: DATA is the last command of a group.
 			err = c.clWriteCmd("DATA")
@@ -238,7 +292,10 @@ func (c *Client) clSend(ctx context.Context, from string, rcpts []string, body i
 		}
 		return mailErr
 	}
-	if len(c.rcpts) == 0 {
+	if !dataDone {
+		accepted = len(c.rcpts)
+	}
+	if accepted == 0 {
 		if dataOK {
 			c.clAbortData()
 		}
@@ -256,15 +313,15 @@ func (c *Client) clSend(ctx context.Context, from string, rcpts []string, body i
 		return dataErr
 	}
 
-	accepted := append([]string(nil), c.rcpts...)
-	var perRcpt []error
-	var derr error
-	if useBDAT {
-		derr = c.clSendBDAT(body, &res.Reply, &perRcpt)
-	} else {
-		derr = c.clSendData(body, &res.Reply, &perRcpt)
+	if !dataDone {
+		if useBDAT {
+			derr = c.clSendBDAT(src, first, &res.Reply, &perRcpt)
+		} else {
+			derr = c.clSendData(body, &res.Reply, &perRcpt)
+		}
 	}
-	if derr != nil && c.broken == nil && c.inTx {
+	// RFC 3030 §2: after a refused BDAT the client should reset.
+	if derr != nil && c.broken == nil && (useBDAT || c.inTx) {
 		c.Reset()
 	}
 	// Map the data verdict onto the accepted recipients.
@@ -275,7 +332,7 @@ func (c *Client) clSend(ctx context.Context, from string, rcpts []string, body i
 			continue
 		}
 		switch {
-		case c.lmtp && j < len(perRcpt) && j < len(accepted):
+		case c.lmtp && j < len(perRcpt) && j < accepted:
 			res.Rcpts[i].Err = perRcpt[j]
 		case derr != nil:
 			res.Rcpts[i].Err = derr
@@ -292,6 +349,34 @@ func (c *Client) clSend(ctx context.Context, from string, rcpts []string, body i
 		return res.Err()
 	}
 	return nil
+}
+
+// clNormalizer returns body wrapped to repair bare CR and LF, reusing the
+// Client's buffers.
+func (c *Client) clNormalizer(body io.Reader) io.Reader {
+	if c.bodyBR == nil {
+		c.bodyBR = bufio.NewReaderSize(body, 32<<10)
+	} else {
+		c.bodyBR.Reset(body)
+	}
+	c.crlf.reset(c.bodyBR)
+	return &c.crlf
+}
+
+func (c *Client) clChunkBuf() []byte {
+	if len(c.chunkBuf) != c.opts.ChunkSize {
+		c.chunkBuf = make([]byte, c.opts.ChunkSize)
+	}
+	return c.chunkBuf
+}
+
+func (c *Client) clWriteBDATHeader(size int, last bool) {
+	c.bw.WriteString("BDAT ")
+	c.bw.Write(strconv.AppendInt(c.scratch[:0], int64(size), 10))
+	if last {
+		c.bw.WriteString(" LAST")
+	}
+	c.bw.WriteString("\r\n")
 }
 
 // clAbortData ends a DATA that should not have been accepted with an
@@ -327,25 +412,26 @@ func (c *Client) clSendData(body io.Reader, reply *string, perRcpt *[]error) err
 }
 
 // clSendBDAT sends body in BDAT chunks (RFC 3030 §2): "BDAT size" then
-// exactly size octets, the last chunk marked LAST. Each chunk's 250 is
-// awaited before the next one goes out.
-func (c *Client) clSendBDAT(body io.Reader, reply *string, perRcpt *[]error) error {
-	if len(c.chunkBuf) != c.opts.ChunkSize {
-		c.chunkBuf = make([]byte, c.opts.ChunkSize)
+// exactly size octets, the last chunk marked LAST. first, when not nil, is
+// a full chunk already read from body. Each chunk's 250 is awaited before
+// the next one goes out.
+func (c *Client) clSendBDAT(body io.Reader, first []byte, reply *string, perRcpt *[]error) error {
+	buf := c.clChunkBuf()
+	var n int
+	var rerr error
+	if first != nil {
+		n = len(first)
+	} else {
+		n, rerr = io.ReadFull(body, buf)
 	}
-	buf := c.chunkBuf
 	for {
-		n, rerr := io.ReadFull(body, buf)
 		last := rerr == io.EOF || rerr == io.ErrUnexpectedEOF
 		if rerr != nil && !last {
+			// Close rather than end the message: the server then drops
+			// the partial message.
 			return c.clFail(fmt.Errorf("smtp: reading message body: %w", rerr))
 		}
-		c.bw.WriteString("BDAT ")
-		c.bw.Write(strconv.AppendInt(c.scratch[:0], int64(n), 10))
-		if last {
-			c.bw.WriteString(" LAST")
-		}
-		c.bw.WriteString("\r\n")
+		c.clWriteBDATHeader(n, last)
 		c.clSetWriteDeadline(c.opts.DataBlockTimeout)
 		if _, err := c.bw.Write(buf[:n]); err != nil {
 			return c.clFail(err)
@@ -359,5 +445,6 @@ func (c *Client) clSendBDAT(body io.Reader, reply *string, perRcpt *[]error) err
 		if err := c.clExpect(c.opts.DataBlockTimeout, 250); err != nil {
 			return err
 		}
+		n, rerr = io.ReadFull(body, buf)
 	}
 }

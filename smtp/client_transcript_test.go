@@ -938,3 +938,26 @@ func clientScramFake(conn net.Conn, srv sasl.Server) error {
 	}
 	return err
 }
+
+func TestClientBDATOneRoundTrip(t *testing.T) {
+	c, f := clientScripted(t, "bdat_oneshot.txt", nil, nil)
+	body := "Subject: one\n\r\n.hello" // 21 octets before repair, 24 after
+	res, err := c.Send(context.Background(), "alice@example.test",
+		[]string{"bob@example.test", "nobody@example.test"}, strings.NewReader(body), nil)
+	if err != nil || res.Accepted() != 1 || res.Reply != "queued as B1" {
+		t.Fatalf("Send: %v %+v", err, res)
+	}
+	if se := clientSMTPErr(t, res.Rcpts[1].Err); se.Code != 550 {
+		t.Errorf("nobody: %v", se)
+	}
+	_, err = c.Send(context.Background(), "alice@example.test", []string{"nobody@example.test"}, strings.NewReader(body), nil)
+	var re *RcptError
+	if !errors.As(err, &re) || clientSMTPErr(t, err).Code != 550 {
+		t.Fatalf("all refused: %v", err)
+	}
+	clientMustQuit(t, c)
+	f.wait(t)
+	if f.turns != 5 { // EHLO, message 1, message 2, RSET, QUIT
+		t.Errorf("round trips = %d, want 5", f.turns)
+	}
+}

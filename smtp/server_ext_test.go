@@ -650,3 +650,69 @@ S: 250 2.0.0 Delivered
 S: 452 4.2.2 Mailbox full
 `)
 }
+
+func TestServerREQUIRETLS(t *testing.T) {
+	b := &srvBackend{}
+	s := &Server{Backend: b, TLSConfig: srvTLSConfig(t), EnableREQUIRETLS: true}
+	addr := srvStart(t, s)
+	conn := srvDial(t, addr)
+	srvTranscript(t, conn, "S: 220 *\nC: EHLO c.test\n"+strings.Repeat("S: 250-*\n", 6)+`S: 250-STARTTLS
+S: 250 *
+C: MAIL FROM:<a@example.org> REQUIRETLS
+S: 555 5.5.4 Unsupported parameter
+C: STARTTLS
+S: 220 *
+`)
+	tc := tls.Client(conn, srvClientTLS(t))
+	if err := tc.Handshake(); err != nil {
+		t.Fatal(err)
+	}
+	srvTranscript(t, tc, "C: EHLO c.test\n"+strings.Repeat("S: 250-*\n", 6)+`S: 250-REQUIRETLS
+S: 250 *
+C: MAIL FROM:<a@example.org> REQUIRETLS
+C: RCPT TO:<b@example.org>
+C: DATA
+S: 250 *
+S: 250 *
+S: 354 *
+C: .
+S: 250 *
+`)
+	if m := b.messages(); len(m) != 1 || !m[0].mailOpts.RequireTLS {
+		t.Fatalf("messages = %+v", m)
+	}
+}
+
+// srvHelloBackend refuses one HELO name.
+type srvHelloBackend struct{ srvBackend }
+type srvHelloSession struct{ *srvSession }
+
+func (b *srvHelloBackend) NewSession(ctx context.Context, c *Conn) (Session, error) {
+	s, _ := b.srvBackend.NewSession(ctx, c)
+	return srvHelloSession{s.(*srvSession)}, nil
+}
+func (s srvHelloSession) Hello(ctx context.Context, name string) error {
+	if name == "bad.test" {
+		return &Error{Code: 550, EnhancedCode: [3]int{5, 7, 1}, Message: "Go away"}
+	}
+	if s.c.Hostname() != name {
+		return fmt.Errorf("Hostname() = %q during Hello(%q)", s.c.Hostname(), name)
+	}
+	return nil
+}
+
+func TestServerHelloSessionAndConnInfo(t *testing.T) {
+	s := &Server{Backend: &srvHelloBackend{}}
+	addr := srvStart(t, s)
+	srvTranscript(t, srvDial(t, addr), `
+S: 220 *
+C: HELO bad.test
+S: 550 5.7.1 Go away
+C: MAIL FROM:<a@example.org>
+S: 503 5.5.1 Send EHLO or HELO first
+C: HELO good.test
+S: 250 mx.test
+C: MAIL FROM:<a@example.org>
+S: 250 *
+`)
+}

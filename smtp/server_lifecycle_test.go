@@ -2,9 +2,11 @@ package smtp
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"io"
 	"net"
+	"strings"
 	"testing"
 	"testing/synctest"
 	"time"
@@ -318,4 +320,48 @@ C: BDAT 100000000000
 S: 552 5.3.4 Message size exceeds fixed maximum message size, closing connection
 EOF
 `)
+}
+
+// TestServerWriteTimeout: a client that stops reading is dropped after
+// WriteTimeout instead of holding the connection forever.
+func TestServerWriteTimeout(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		s := &Server{Backend: &srvBackend{}, WriteTimeout: 10 * time.Second}
+		conn := srvServePipe(t, s)
+		srvTranscript(t, conn, "S: 220 *\n")
+		go conn.Write([]byte("NOOP\r\n"))
+		time.Sleep(20 * time.Second) // never read the reply
+		synctest.Wait()
+		buf := make([]byte, 64)
+		if n, err := conn.Read(buf); err == nil {
+			t.Fatalf("read %q after the write timeout, want the connection closed", buf[:n])
+		}
+	})
+}
+
+func TestServerMaxLineLength(t *testing.T) {
+	srvRun(t, &srvBackend{}, func(s *Server) { s.MaxLineLength = 100 }, srvEHLO+`
+C: NOOP `+strings.Repeat("x", 95)+`
+S: 250 2.0.0 OK
+C: NOOP `+strings.Repeat("x", 96)+`
+S: 500 5.5.2 Line too long
+C: NOOP
+S: 250 2.0.0 OK
+`)
+}
+
+func TestServerShutdownTLSIdle(t *testing.T) {
+	s := &Server{Backend: &srvBackend{}, TLSConfig: srvTLSConfig(t)}
+	addr := srvStart(t, s)
+	conn := srvDial(t, addr)
+	srvTranscript(t, conn, "S: 220 *\nC: STARTTLS\nS: 220 *\n")
+	tc := tls.Client(conn, srvClientTLS(t))
+	if err := tc.Handshake(); err != nil {
+		t.Fatal(err)
+	}
+	srvTranscript(t, tc, "C: EHLO c.test\n"+strings.Repeat("S: 250-*\n", 6)+"S: 250 *\n")
+	if err := s.Shutdown(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	srvTranscript(t, tc, "S: 421 4.3.2 Service shutting down, closing connection\nEOF\n")
 }

@@ -311,7 +311,9 @@ func (c *Client) StartTLS(config *tls.Config) error {
 	if err := tconn.Handshake(); err != nil {
 		return c.clFail(fmt.Errorf("smtp: TLS handshake: %w", err))
 	}
+	c.mu.Lock() // the context watcher may touch c.conn concurrently
 	c.conn = tconn
+	c.mu.Unlock()
 	c.br.Reset(tconn)
 	c.bw.Reset(tconn)
 	c.isTLS = true

@@ -961,3 +961,25 @@ func TestClientBDATOneRoundTrip(t *testing.T) {
 		t.Errorf("round trips = %d, want 5", f.turns)
 	}
 }
+
+// A hostile server cannot make the client buffer without bound: a 1 MiB
+// line and a 10,000-line reply both end the session with ErrMalformedReply.
+func TestClientBoundedReplies(t *testing.T) {
+	for name, greeting := range map[string]string{
+		"1 MiB line":   "220 " + strings.Repeat("x", 1<<20) + "\r\n",
+		"10,000 lines": strings.Repeat("220-hello\r\n", 10000) + "220 end\r\n",
+	} {
+		t.Run(name, func(t *testing.T) {
+			cc, sc := net.Pipe()
+			defer cc.Close()
+			go func() {
+				sc.Write([]byte(greeting)) // fails once the client hangs up
+				sc.Close()
+			}()
+			_, err := NewClient(cc, clientTestOpts())
+			if !errors.Is(err, ErrMalformedReply) {
+				t.Fatalf("err = %v, want ErrMalformedReply", err)
+			}
+		})
+	}
+}

@@ -158,7 +158,10 @@ type item struct {
 	st      stateFile
 	jobs    map[string]*job // pending work by domain
 	removed bool
-	version uint64 // of st, under Queue.mu
+	// finishing counts attempts recording their outcome (sending DSNs)
+	// outside the lock.
+	finishing int
+	version   uint64 // of st, under Queue.mu
 
 	persistMu sync.Mutex
 	persisted uint64
@@ -630,13 +633,7 @@ func (q *Queue) finish(j *job, results []Result, f io.ReaderAt) {
 	} else {
 		delete(it.jobs, j.domain)
 	}
-	done := len(it.jobs) == 0
-	if done {
-		delete(q.items, rec.ID)
-	}
-	it.version++
-	snapshot := stateFile{Rcpts: slices.Clone(it.st.Rcpts)}
-	version := it.version
+	it.finishing++
 	q.mu.Unlock()
 
 	q.emit(Event{Kind: EventAttempt, ID: rec.ID, Domain: j.domain, Results: results})
@@ -646,6 +643,20 @@ func (q *Queue) finish(j *job, results []Result, f io.ReaderAt) {
 		q.sendDSN(rec, f, ActionDelayed, delayed, now)
 		q.sendDSN(rec, f, ActionRelayed, relayed, now)
 	}
+
+	// The message is done when no job is left and no other attempt is
+	// still sending its DSNs.
+	q.mu.Lock()
+	it.finishing--
+	done := len(it.jobs) == 0 && it.finishing == 0 && !it.removed
+	if done {
+		it.removed = true
+		delete(q.items, rec.ID)
+	}
+	it.version++
+	snapshot := stateFile{Rcpts: slices.Clone(it.st.Rcpts)}
+	version := it.version
+	q.mu.Unlock()
 	if done {
 		if err := q.st.remove(rec.ID); err != nil {
 			q.Logger.Error("dnsmx: removing a finished message", "id", rec.ID, "err", err)

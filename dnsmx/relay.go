@@ -470,6 +470,7 @@ func (r *Relayer) send(ctx context.Context, c *smtp.Client, host string, d *Deli
 			out.Status, out.Reply = StatusPermanent, localReply(553, [3]int{5, 1, 3}, "Invalid address or parameter")
 			out.RemoteMTA = ""
 		default:
+			r.Logger.Info("dnsmx: delivery interrupted", "host", host, "err", rerr)
 			out.Status, out.Reply = StatusTemporary, localReply(451, [3]int{4, 4, 2}, "Connection with "+host+" lost")
 			still = append(still, i)
 		}

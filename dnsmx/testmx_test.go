@@ -102,10 +102,12 @@ type testMX struct {
 }
 
 type receivedMsg struct {
-	From  string
-	Rcpts []string
-	Body  string
-	TLS   bool
+	From     string
+	Rcpts    []string
+	Body     string
+	TLS      bool
+	Mail     smtp.MailOptions
+	RcptOpts []smtp.RcptOptions
 }
 
 func (m *testMX) set(b mxBehaviour) {
@@ -187,14 +189,19 @@ func (m *testMX) NewSession(ctx context.Context, c *smtp.Conn) (smtp.Session, er
 }
 
 type mxSession struct {
-	m     *testMX
-	c     *smtp.Conn
-	from  string
-	rcpts []string
+	m        *testMX
+	c        *smtp.Conn
+	from     string
+	mail     smtp.MailOptions
+	rcpts    []string
+	rcptOpts []smtp.RcptOptions
 }
 
 func (s *mxSession) Mail(ctx context.Context, from string, opts *smtp.MailOptions) error {
 	s.from = from
+	if opts != nil {
+		s.mail = *opts
+	}
 	return nil
 }
 
@@ -209,6 +216,11 @@ func (s *mxSession) Rcpt(ctx context.Context, to string, opts *smtp.RcptOptions)
 		return &smtp.Error{Code: 550, EnhancedCode: [3]int{5, 1, 1}, Message: "No such user here"}
 	}
 	s.rcpts = append(s.rcpts, to)
+	var o smtp.RcptOptions
+	if opts != nil {
+		o = *opts
+	}
+	s.rcptOpts = append(s.rcptOpts, o)
 	return nil
 }
 
@@ -222,10 +234,13 @@ func (s *mxSession) Data(ctx context.Context, r io.Reader) error {
 	if s.m.behaviour == mxTempData {
 		return &smtp.Error{Code: 451, EnhancedCode: [3]int{4, 3, 0}, Message: "Queue full"}
 	}
-	s.m.msgs = append(s.m.msgs, receivedMsg{From: s.from, Rcpts: append([]string(nil), s.rcpts...), Body: string(body), TLS: s.c.TLS() != nil})
+	s.m.msgs = append(s.m.msgs, receivedMsg{From: s.from, Rcpts: append([]string(nil), s.rcpts...), Body: string(body),
+		TLS: s.c.TLS() != nil, Mail: s.mail, RcptOpts: append([]smtp.RcptOptions(nil), s.rcptOpts...)})
 	return nil
 }
 
-func (s *mxSession) Reset(ctx context.Context) { s.from, s.rcpts = "", nil }
+func (s *mxSession) Reset(ctx context.Context) {
+	s.from, s.rcpts, s.rcptOpts, s.mail = "", nil, nil, smtp.MailOptions{}
+}
 
 func (s *mxSession) Logout(ctx context.Context) error { return nil }

@@ -436,3 +436,33 @@ func TestClientServerSendMail(t *testing.T) {
 		t.Error("SendMail accepted an untrusted certificate")
 	}
 }
+
+// Many recipients go out in pipelined windows (ClientOptions.PipelineWindow)
+// and the server's recipient limit shows up per recipient.
+func TestClientServerManyRecipients(t *testing.T) {
+	b := &clientSink{}
+	addr := clientStartServer(t, &Server{Backend: b, MaxRecipients: 700})
+	c, err := Dial(context.Background(), addr, clientTestOpts())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	rcpts := make([]string, 1000)
+	for i := range rcpts {
+		rcpts[i] = "user" + strings.Repeat("x", i%7) + "@example.test"
+	}
+	res, err := c.Send(context.Background(), "a@example.test", rcpts, strings.NewReader("hi\r\n"), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Accepted() != 700 {
+		t.Errorf("accepted %d, want 700", res.Accepted())
+	}
+	if se := clientSMTPErr(t, res.Rcpts[700].Err); se.Code != 452 || !se.Temporary() {
+		t.Errorf("recipient 701: %v", se)
+	}
+	if m := b.messages(); len(m) != 1 || len(m[0].rcpts) != 700 {
+		t.Errorf("delivered to %d", len(m[0].rcpts))
+	}
+	c.Quit()
+}

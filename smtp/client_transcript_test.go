@@ -983,3 +983,46 @@ func TestClientBoundedReplies(t *testing.T) {
 		})
 	}
 }
+
+// With more commands than PipelineWindow, Send writes a window, reads its
+// replies, then writes the next one.
+func TestClientPipelineWindow(t *testing.T) {
+	conn, f := clientPipe(t, clientParseScript(t, `
+S: 220 mx
+C: EHLO client.example.test
+S: 250-mx
+S: 250 PIPELINING
+C: MAIL FROM:<a@example.test>
+C: RCPT TO:<r1@example.test>
+C: RCPT TO:<r2@example.test>
+S: 250 ok
+S: 250 ok
+S: 250 ok
+C: RCPT TO:<r3@example.test>
+C: RCPT TO:<r4@example.test>
+C: DATA
+S: 250 ok
+S: 250 ok
+S: 354 go
+C: x
+C: .
+S: 250 ok
+C: QUIT
+S: 221 bye
+`), nil)
+	opts := clientTestOpts()
+	opts.PipelineWindow = 3
+	c, err := NewClient(conn, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rcpts := []string{"r1@example.test", "r2@example.test", "r3@example.test", "r4@example.test"}
+	if res, err := c.Send(context.Background(), "a@example.test", rcpts, io.MultiReader(strings.NewReader("x\r\n")), nil); err != nil || res.Accepted() != 4 {
+		t.Fatalf("Send: %v %+v", err, res)
+	}
+	clientMustQuit(t, c)
+	f.wait(t)
+	if f.turns != 5 { // EHLO, window 1, window 2, data, QUIT
+		t.Errorf("round trips = %d, want 5", f.turns)
+	}
+}

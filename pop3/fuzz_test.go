@@ -1,12 +1,15 @@
 package pop3
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"io"
 	"net"
 	"testing"
 	"time"
+
+	"github.com/mailwire/mailwire/internal/textwire"
 )
 
 // fakeConn is a net.Conn that reads a fixed input and discards writes.
@@ -105,6 +108,36 @@ func FuzzClientResponse(f *testing.F) {
 				t.Fatalf("code %q not in %q", code, in)
 			}
 			_ = msg
+		}
+	})
+}
+
+// FuzzMessageSize checks that MessageSize is exactly the number of octets
+// RETR sends without stuffing, however the input is split into reads.
+func FuzzMessageSize(f *testing.F) {
+	for _, s := range []string{"", "a", "a\r\nb", "\r", "\n", "\r\r\n\n", ".\r\n..x\n", "x\r\n\r\n\ry"} {
+		f.Add([]byte(s), uint8(1))
+	}
+	f.Fuzz(func(t *testing.T, in []byte, step uint8) {
+		var out bytes.Buffer
+		dw := textwire.NewDotWriter(&out)
+		dw.Write(in)
+		dw.Close()
+		dr := textwire.NewDotReader(bufio.NewReader(&out), textwire.DotReaderOptions{})
+		sent, err := io.Copy(io.Discard, dr)
+		if err != nil {
+			t.Fatalf("DotWriter output does not read back: %v", err)
+		}
+		got, _ := MessageSize(bytes.NewReader(in))
+		if got != sent {
+			t.Fatalf("MessageSize(%q) = %d, RETR sends %d", in, got, sent)
+		}
+		var sc sizeCounter
+		for i := 0; i < len(in); i += int(step%8) + 1 {
+			sc.Write(in[i:min(len(in), i+int(step%8)+1)])
+		}
+		if sc.Size() != sent {
+			t.Fatalf("split every %d: %d, want %d", step%8+1, sc.Size(), sent)
 		}
 	})
 }

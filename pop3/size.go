@@ -39,36 +39,47 @@ func (s *sizeCounter) Write(p []byte) (int, error) {
 		return 0, nil
 	}
 	s.any = true
-	s.n += int64(len(p))
-	i := 0
-	wasCR := s.pendingCR
+	n := int64(len(p))
+	crFromBefore := false // p[0] == '\n' completes a CR that ended the previous chunk
 	if s.pendingCR {
 		s.pendingCR = false
-		if p[0] != '\n' {
-			s.n++ // the previous bare CR becomes CRLF
+		if p[0] == '\n' {
+			crFromBefore = true
+		} else {
+			n++ // that CR was bare: it becomes CRLF
 		}
 	}
-	for {
-		j := bytes.IndexAny(p[i:], "\r\n")
+	// Every LF not preceded by CR and every CR not followed by LF gains
+	// one octet. Count CRs at SIMD speed; walk only the LFs.
+	crs := bytes.Count(p, crOctet)
+	pairs, bareLF := 0, 0
+	for i := 0; ; {
+		j := bytes.IndexByte(p[i:], '\n')
 		if j < 0 {
 			break
 		}
 		k := i + j
-		if p[k] == '\n' {
-			if (k == 0 && !wasCR) || (k > 0 && p[k-1] != '\r') {
-				s.n++ // bare LF
-			}
-		} else if k+1 == len(p) {
-			s.pendingCR = true
-		} else if p[k+1] != '\n' {
-			s.n++ // bare CR
+		switch {
+		case k > 0 && p[k-1] == '\r':
+			pairs++
+		case k == 0 && crFromBefore:
+		default:
+			bareLF++
 		}
 		i = k + 1
 	}
+	bareCR := crs - pairs
+	if p[len(p)-1] == '\r' {
+		s.pendingCR = true // decided by the next chunk or Size
+		bareCR--
+	}
+	s.n += n + int64(bareLF+bareCR)
 	last := p[len(p)-1]
 	s.bol = last == '\n' || last == '\r'
 	return len(p), nil
 }
+
+var crOctet = []byte{'\r'}
 
 // Size returns the normalised size including the final CRLF if one is due.
 func (s *sizeCounter) Size() int64 {

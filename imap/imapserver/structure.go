@@ -64,10 +64,11 @@ func partTree(bs *imap.BodyStructure) *partNode {
 
 // buildStructure parses a message and encodes its structure.
 func buildStructure(r io.Reader) (*msgStructure, error) {
-	bs, env, err := parseStructure(r)
+	st, err := imap.ParseStructure(r, nil)
 	if err != nil {
 		return nil, err
 	}
+	bs, env := st.Body, st.Envelope
 	ms := &msgStructure{root: partTree(bs)}
 	ms.envelope = appendEnvelope(nil, env)
 	ms.bodyStructure = appendBodyStructure(nil, bs, true)
@@ -172,7 +173,7 @@ func (d *decoder) bytes() []byte {
 }
 
 func (d *decoder) part(depth int) *partNode {
-	if len(d.b) == 0 || depth > maxMIMEDepth+2 {
+	if len(d.b) == 0 || depth > imap.DefaultMaxMIMEDepth+2 {
 		d.err = true
 		return &partNode{}
 	}

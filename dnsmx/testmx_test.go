@@ -173,6 +173,13 @@ func startMXs(t *testing.T, names, ips []string, certs []*tls.Certificate) (port
 	return 0, nil
 }
 
+// startOne serves m on its listener.
+func startOne(t *testing.T, m *testMX) {
+	m.srv = &smtp.Server{Backend: m, Hostname: m.Name, Logger: discardLogger(), EnableDSN: true, EnableSMTPUTF8: true}
+	go m.srv.Serve(m.ln)
+	t.Cleanup(func() { m.srv.Close() })
+}
+
 // stop closes the server: connections to it are refused from now on.
 func (m *testMX) stop() { m.srv.Close() }
 

@@ -310,7 +310,8 @@ func (c *Conn) cmdCAPA(arg []byte) error {
 		}
 	}
 	if c.srv.EnableUTF8 {
-		w.WriteString("UTF8\r\n")
+		// USER: UTF-8 user names and passwords are accepted (RFC 6856 §2.2).
+		w.WriteString("UTF8 USER\r\n")
 	}
 	var p Policy
 	var have bool

@@ -79,7 +79,6 @@ type Conn struct {
 	isTLS    bool
 	utf8     bool
 	afterUSR bool // the previous command was a successful USER
-	closing  bool // the connection ends after the current response
 
 	num [24]byte // scratch for formatting numbers
 }
@@ -200,9 +199,6 @@ func (c *Conn) loop() {
 		if !c.flushIfIdle() {
 			return
 		}
-		if c.closing {
-			return
-		}
 		line, err := c.readLine(s.maxLine())
 		if err != nil {
 			if err == textwire.ErrLineTooLong {
@@ -225,13 +221,25 @@ func (c *Conn) loop() {
 // readLine reads one line with the autologout timer running while the
 // client is silent.
 func (c *Conn) readLine(max int) ([]byte, error) {
-	if c.r.Buffered() == 0 {
+	if !c.lineBuffered() {
+		// About to wait for the client: the timer runs from now.
 		c.nc.SetReadDeadline(time.Now().Add(c.srv.autologout()))
 		if c.srv.closing.Load() {
 			return nil, errShutdown
 		}
 	}
 	return textwire.ReadLine(c.r, max)
+}
+
+// lineBuffered reports whether a complete line is already in the input
+// buffer (pipelined commands), so reading it will not block.
+func (c *Conn) lineBuffered() bool {
+	n := c.r.Buffered()
+	if n == 0 {
+		return false
+	}
+	b, _ := c.r.Peek(n)
+	return bytes.IndexByte(b, '\n') >= 0
 }
 
 var errShutdown = errors.New("pop3: server shutting down")
@@ -253,14 +261,8 @@ func (c *Conn) readFailed(err error) {
 // flushIfIdle flushes pending responses unless the next command is already
 // buffered (pipelining, RFC 2449 §6.6: responses go out in batches).
 func (c *Conn) flushIfIdle() bool {
-	if c.w == nil {
+	if c.w == nil || c.lineBuffered() {
 		return true
-	}
-	if n := c.r.Buffered(); n > 0 {
-		b, _ := c.r.Peek(n)
-		if bytes.IndexByte(b, '\n') >= 0 {
-			return true
-		}
 	}
 	return c.flush()
 }

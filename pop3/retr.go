@@ -3,6 +3,7 @@ package pop3
 import (
 	"io"
 	"sync"
+	"time"
 
 	"github.com/mailwire/mailwire/internal/textwire"
 )
@@ -75,7 +76,11 @@ func (c *Conn) sendMessage(i int, lines int64) error {
 	var cut topCutter
 	cut.lines = lines
 	cut.inHeader = true
+	wt := c.srv.writeTimeout()
 	for {
+		// The write timeout bounds each chunk, not the whole message: a
+		// slow client that keeps reading is not cut off.
+		c.nc.SetWriteDeadline(time.Now().Add(wt))
 		n, rerr := rc.Read(*bp)
 		if n > 0 {
 			p := (*bp)[:n]

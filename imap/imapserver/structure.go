@@ -1,6 +1,7 @@
 package imapserver
 
 import (
+	"bufio"
 	"bytes"
 	"encoding/binary"
 	"errors"
@@ -8,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/mailwire/mailwire/imap"
+	"github.com/mailwire/mailwire/imap/internal/wire"
 )
 
 // msgStructure is what FETCH needs of a message's MIME structure: the
@@ -70,9 +72,21 @@ func buildStructure(r io.Reader) (*msgStructure, error) {
 	}
 	bs, env := st.Body, st.Envelope
 	ms := &msgStructure{root: partTree(bs)}
-	ms.envelope = appendEnvelope(nil, env)
-	ms.bodyStructure = appendBodyStructure(nil, bs, true)
-	ms.body = appendBodyStructure(nil, bs, false)
+	// The shared wire encoder writes ENVELOPE and BODYSTRUCTURE exactly as
+	// the golden tests of package imap expect them.
+	var buf bytes.Buffer
+	w := bufio.NewWriterSize(&buf, 4096)
+	e := wire.NewEncoder(w)
+	wire.WriteEnvelope(e, env)
+	w.Flush()
+	n1 := buf.Len()
+	wire.WriteBodyStructure(e, bs, true)
+	w.Flush()
+	n2 := buf.Len()
+	wire.WriteBodyStructure(e, bs, false)
+	w.Flush()
+	all := buf.Bytes()
+	ms.envelope, ms.bodyStructure, ms.body = all[:n1], all[n1:n2], all[n2:]
 	return ms, nil
 }
 

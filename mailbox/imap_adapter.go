@@ -22,20 +22,90 @@ var IMAPAnalyze = imapserver.Analyze
 // EXISTS, EXPUNGE and FETCH responses of every session.
 type IMAPBackend struct {
 	Store Store
+	// StructureCacheSize bounds the memory kept for cached message
+	// structures shared by all sessions (default 64 MiB): FETCH ENVELOPE
+	// and BODYSTRUCTURE of recently used messages then cost no store read.
+	StructureCacheSize int
+
+	cacheOnce sync.Once
+	cache     *blobCache
 }
 
 // NewIMAPBackend returns a backend serving s.
 func NewIMAPBackend(s Store) *IMAPBackend { return &IMAPBackend{Store: s} }
 
+func (b *IMAPBackend) blobs() *blobCache {
+	b.cacheOnce.Do(func() {
+		max := b.StructureCacheSize
+		if max <= 0 {
+			max = 64 << 20
+		}
+		b.cache = &blobCache{m: make(map[blobKey][]byte), max: max}
+	})
+	return b.cache
+}
+
+// blobCache keeps analysis blobs by (user, mailbox, UIDVALIDITY, UID),
+// which never change for a stored message; FIFO eviction bounds it.
+type blobCache struct {
+	mu    sync.Mutex
+	m     map[blobKey][]byte
+	order []blobKey
+	head  int
+	size  int
+	max   int
+}
+
+type blobKey struct {
+	user, mailbox    string
+	uidValidity, uid uint32
+}
+
+func (c *blobCache) get(k blobKey) ([]byte, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	b, ok := c.m[k]
+	return b, ok
+}
+
+func (c *blobCache) put(k blobKey, b []byte) {
+	cost := len(b) + len(k.user) + len(k.mailbox) + 64
+	if cost > c.max/16 {
+		return
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if _, ok := c.m[k]; ok {
+		return
+	}
+	c.m[k] = b
+	c.order = append(c.order, k)
+	c.size += cost
+	for c.size > c.max && c.head < len(c.order) {
+		old := c.order[c.head]
+		c.order[c.head] = blobKey{}
+		c.head++
+		if ob, ok := c.m[old]; ok {
+			c.size -= len(ob) + len(old.user) + len(old.mailbox) + 64
+			delete(c.m, old)
+		}
+	}
+	if c.head > len(c.order)/2 && c.head > 1024 {
+		c.order = append(c.order[:0], c.order[c.head:]...)
+		c.head = 0
+	}
+}
+
 var _ imapserver.Backend = (*IMAPBackend)(nil)
 
 // NewSession implements imapserver.Backend.
 func (b *IMAPBackend) NewSession(ctx context.Context, _ imapserver.ConnInfo) (imapserver.Session, error) {
-	return &imapSession{store: b.Store}, nil
+	return &imapSession{store: b.Store, cache: b.blobs()}, nil
 }
 
 type imapSession struct {
 	store Store
+	cache *blobCache
 	sasl  imapserver.SASLServer
 }
 
@@ -88,7 +158,7 @@ func (s *imapSession) Authenticated(ctx context.Context) (imapserver.User, error
 	if authzid != "" && !strings.EqualFold(authzid, user) {
 		return nil, imapserver.ErrAuthFailed
 	}
-	return &imapUser{store: s.store, name: user}, nil
+	return &imapUser{store: s.store, cache: s.cache, name: user}, nil
 }
 
 func (s *imapSession) Login(ctx context.Context, username, password string) (imapserver.User, error) {
@@ -98,13 +168,14 @@ func (s *imapSession) Login(ctx context.Context, username, password string) (ima
 		}
 		return nil, err
 	}
-	return &imapUser{store: s.store, name: username}, nil
+	return &imapUser{store: s.store, cache: s.cache, name: username}, nil
 }
 
 func (s *imapSession) Close() error { return nil }
 
 type imapUser struct {
 	store Store
+	cache *blobCache
 	name  string
 }
 
@@ -395,9 +466,18 @@ func (x *imapMessage) Open() (imapserver.MessageReader, error) {
 }
 
 func (x *imapMessage) Structure() []byte {
+	k := blobKey{user: x.m.u.name, mailbox: x.m.name, uidValidity: x.m.status.UIDValidity, uid: x.info.UID}
+	if x.m.u.cache != nil {
+		if b, ok := x.m.u.cache.get(k); ok {
+			return b
+		}
+	}
 	blob, err := x.m.u.store.Cached(x.ctx, x.m.u.name, x.m.name, x.info.UID)
-	if err != nil {
+	if err != nil || blob == nil {
 		return nil
+	}
+	if x.m.u.cache != nil {
+		x.m.u.cache.put(k, blob)
 	}
 	return blob
 }

@@ -106,5 +106,3 @@ func BenchmarkParseFetchCommand(b *testing.B) {
 		c.parseFetchItems()
 	}
 }
-
-

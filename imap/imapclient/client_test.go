@@ -217,11 +217,15 @@ func TestUnilateralResponses(t *testing.T) {
 	var mu sync.Mutex
 	var events []string
 	h := &UnilateralHandler{
-		Exists:   func(n uint32) { mu.Lock(); events = append(events, "exists "+itoa64(uint64(n))); mu.Unlock() },
-		Expunge:  func(n uint32) { mu.Lock(); events = append(events, "expunge "+itoa64(uint64(n))); mu.Unlock() },
-		Fetch:    func(m *FetchMessage) { mu.Lock(); events = append(events, "fetch "+string(m.Flags[1])); mu.Unlock() },
-		Status:   func(s *StatusResponse) { mu.Lock(); events = append(events, "alert "+s.Text); mu.Unlock() },
-		Vanished: func(u imap.UIDSet, earlier bool) { mu.Lock(); events = append(events, "vanished "+u.String()); mu.Unlock() },
+		Exists:  func(n uint32) { mu.Lock(); events = append(events, "exists "+itoa64(uint64(n))); mu.Unlock() },
+		Expunge: func(n uint32) { mu.Lock(); events = append(events, "expunge "+itoa64(uint64(n))); mu.Unlock() },
+		Fetch:   func(m *FetchMessage) { mu.Lock(); events = append(events, "fetch "+string(m.Flags[1])); mu.Unlock() },
+		Status:  func(s *StatusResponse) { mu.Lock(); events = append(events, "alert "+s.Text); mu.Unlock() },
+		Vanished: func(u imap.UIDSet, earlier bool) {
+			mu.Lock()
+			events = append(events, "vanished "+u.String())
+			mu.Unlock()
+		},
 	}
 	c := fs.dial(t, &Options{Handler: h})
 	sel, err := c.Select("INBOX", nil).Wait()

@@ -2,6 +2,13 @@ package imapclient
 
 import (
 	"bufio"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/tls"
+	"crypto/x509"
+	"crypto/x509/pkix"
+	"math/big"
 	"net"
 	"strings"
 	"sync"
@@ -101,6 +108,14 @@ func (fs *fakeServer) play(conn net.Conn, r *bufio.Reader, script string) bool {
 				fs.fail("client sent %q, want %q", got, want)
 				return false
 			}
+		case line == "TLS":
+			tc := tls.Server(conn, testTLSConfig(fs.t))
+			if err := tc.Handshake(); err != nil {
+				fs.fail("server handshake: %v", err)
+				return false
+			}
+			conn = tc
+			r = bufio.NewReader(conn)
 		case strings.HasPrefix(line, "CLOSE"):
 			return false
 		case line == "":
@@ -134,4 +149,42 @@ func (fs *fakeServer) wait(t *testing.T) {
 	case <-time.After(20 * time.Second):
 		t.Fatal("script did not finish")
 	}
+}
+
+var (
+	tlsOnce sync.Once
+	tlsCert tls.Certificate
+	tlsPool *x509.CertPool
+)
+
+// testTLSConfig returns a server config with a self-signed certificate
+// for 127.0.0.1 and localhost.
+func testTLSConfig(t testing.TB) *tls.Config {
+	tlsOnce.Do(func() {
+		key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+		if err != nil {
+			t.Fatal(err)
+		}
+		tmpl := &x509.Certificate{
+			SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: "localhost"},
+			NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour),
+			DNSNames: []string{"localhost"}, IPAddresses: []net.IP{net.IPv4(127, 0, 0, 1)},
+			KeyUsage: x509.KeyUsageDigitalSignature, ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
+			BasicConstraintsValid: true, IsCA: true,
+		}
+		der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
+		if err != nil {
+			t.Fatal(err)
+		}
+		cert, _ := x509.ParseCertificate(der)
+		tlsPool = x509.NewCertPool()
+		tlsPool.AddCert(cert)
+		tlsCert = tls.Certificate{Certificate: [][]byte{der}, PrivateKey: key}
+	})
+	return &tls.Config{Certificates: []tls.Certificate{tlsCert}}
+}
+
+func clientTLSConfig(t testing.TB) *tls.Config {
+	testTLSConfig(t)
+	return &tls.Config{RootCAs: tlsPool}
 }

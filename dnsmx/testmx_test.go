@@ -96,6 +96,8 @@ type testMX struct {
 
 	mu        sync.Mutex
 	behaviour mxBehaviour
+	discard   bool // count only (benchmarks)
+	count     int
 	msgs      []receivedMsg
 	sessions  int
 	tlsSeen   bool
@@ -174,7 +176,9 @@ func startMXs(t *testing.T, names, ips []string, certs []*tls.Certificate) (port
 }
 
 // startOne serves m on its listener.
-func startOne(t *testing.T, m *testMX) {
+func startOne(t *testing.T, m *testMX) { startOneB(t, m) }
+
+func startOneB(t testing.TB, m *testMX) {
 	m.srv = &smtp.Server{Backend: m, Hostname: m.Name, Logger: discardLogger(), EnableDSN: true, EnableSMTPUTF8: true}
 	go m.srv.Serve(m.ln)
 	t.Cleanup(func() { m.srv.Close() })
@@ -232,6 +236,13 @@ func (s *mxSession) Rcpt(ctx context.Context, to string, opts *smtp.RcptOptions)
 }
 
 func (s *mxSession) Data(ctx context.Context, r io.Reader) error {
+	if s.m.discard {
+		_, err := io.Copy(io.Discard, r)
+		s.m.mu.Lock()
+		s.m.count++
+		s.m.mu.Unlock()
+		return err
+	}
 	body, err := io.ReadAll(r)
 	if err != nil {
 		return err

@@ -284,3 +284,30 @@ func TestUTF7(t *testing.T) {
 		}
 	}
 }
+
+// On the client side (no continuation hook) a server's literal always
+// follows, so a refused one is swallowed rather than ending the line.
+func TestClientSideRefusedLiteralIsSwallowed(t *testing.T) {
+	d := newDec("* 1 FETCH (BODY[] {20}\r\n0123456789abcdef\r\n\r\n)\r\n* 2 EXISTS\r\n", Limits{MaxLiteral: 10})
+	d.ReadByte()
+	d.SP()
+	d.Number()
+	d.SP()
+	d.Atom()
+	d.SP()
+	d.Expect('(')
+	d.readWhile1(func(c byte) bool { return c != ' ' }, "x")
+	d.SP()
+	if _, err := d.String(); !errors.Is(err, ErrLiteralTooLarge) {
+		t.Fatalf("err = %v", err)
+	}
+	must(t, d.SkipLine())
+	d.BeginCommand()
+	if err := d.Expect('*'); err != nil {
+		t.Fatal(err)
+	}
+	d.SP()
+	if n, err := d.Number(); err != nil || n != 2 {
+		t.Fatalf("next response: %d %v", n, err)
+	}
+}

@@ -58,8 +58,11 @@ func (d *Decoder) BeginLiteral() (Literal, error) {
 // a synchronizing literal ends the command (the peer waits for a
 // continuation that is never sent); the octets of a non-synchronizing one
 // are swallowed by the next read or by SkipLine.
+//
+// Without an OnSyncLiteral hook (a client reading responses) every literal
+// is sent without waiting, so its octets are always swallowed.
 func (d *Decoder) RefuseLiteral(l Literal) {
-	if l.NonSync {
+	if l.NonSync || d.OnSyncLiteral == nil {
 		d.litLeft = l.Size
 	} else {
 		d.lineEnded = true
@@ -180,7 +183,7 @@ func (d *Decoder) SkipLine() error {
 			break
 		}
 		l, ok := literalAtEnd(tail[:nt])
-		if !ok || !l.NonSync {
+		if !ok || (!l.NonSync && d.OnSyncLiteral != nil) {
 			return nil
 		}
 		d.litLeft = l.Size

@@ -179,7 +179,10 @@ func (c *Client) clSend(ctx context.Context, from string, rcpts []string, body i
 	var first []byte // body read ahead for a pipelined BDAT
 	oneShot := false
 	if useBDAT && pipelining && small {
-		buf := c.clChunkBuf()
+		// Room for the CRLF repair of a few bare line endings and one more
+		// octet, so that a full buffer means there is more; if the
+		// repaired text does not fit, it goes in chunks after the envelope.
+		buf := c.clChunkBuf(knownSize + knownSize/16 + 3)
 		n, rerr := io.ReadFull(src, buf)
 		switch rerr {
 		case io.EOF, io.ErrUnexpectedEOF:
@@ -363,11 +366,18 @@ func (c *Client) clNormalizer(body io.Reader) io.Reader {
 	return &c.crlf
 }
 
-func (c *Client) clChunkBuf() []byte {
-	if len(c.chunkBuf) != c.opts.ChunkSize {
-		c.chunkBuf = make([]byte, c.opts.ChunkSize)
+// clChunkBuf returns the Client's BDAT buffer with length min(n,
+// ChunkSize), growing it only as far as needed: small messages keep a
+// connection's memory small.
+func (c *Client) clChunkBuf(n int64) []byte {
+	size := c.opts.ChunkSize
+	if n < int64(size) {
+		size = int(n)
 	}
-	return c.chunkBuf
+	if cap(c.chunkBuf) < size {
+		c.chunkBuf = make([]byte, size)
+	}
+	return c.chunkBuf[:size]
 }
 
 func (c *Client) clWriteBDATHeader(size int, last bool) {
@@ -416,7 +426,7 @@ func (c *Client) clSendData(body io.Reader, reply *string, perRcpt *[]error) err
 // a full chunk already read from body. Each chunk's 250 is awaited before
 // the next one goes out.
 func (c *Client) clSendBDAT(body io.Reader, first []byte, reply *string, perRcpt *[]error) error {
-	buf := c.clChunkBuf()
+	buf := c.clChunkBuf(int64(c.opts.ChunkSize))
 	var n int
 	var rerr error
 	if first != nil {

@@ -228,10 +228,19 @@ func TestClientServerBDATAndBinaryMIME(t *testing.T) {
 	if _, err := c.Send(context.Background(), "a@example.test", []string{"b@example.test"}, strings.NewReader(text), nil); err != nil {
 		t.Fatal(err)
 	}
+	// A small text with many bare LFs outgrows the one-round-trip buffer
+	// once repaired and goes in chunks after the envelope instead.
+	bare := strings.Repeat("a\n", 100)
+	if _, err := c.Send(context.Background(), "a@example.test", []string{"b@example.test"}, strings.NewReader(bare), nil); err != nil {
+		t.Fatal(err)
+	}
 	c.Quit()
 	msgs := b.messages()
-	if len(msgs) != 2 || msgs[0].body != bin || msgs[0].mailOpts.Body != BodyBinaryMIME || msgs[1].body != text {
-		t.Fatalf("delivered %d messages; binary intact: %v", len(msgs), len(msgs) > 0 && msgs[0].body == bin)
+	if len(msgs) != 3 || msgs[2].body != strings.Repeat("a\r\n", 100) {
+		t.Fatalf("bare-LF message: %d messages", len(msgs))
+	}
+	if msgs[0].body != bin || msgs[0].mailOpts.Body != BodyBinaryMIME || msgs[1].body != text {
+		t.Fatalf("binary intact: %v; text intact: %v", msgs[0].body == bin, msgs[1].body == text)
 	}
 }
 

@@ -9,6 +9,7 @@ import (
 	"io"
 	"log/slog"
 	"net"
+	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -474,4 +475,31 @@ func TestClientServerManyRecipients(t *testing.T) {
 		t.Errorf("delivered to %d", len(m[0].rcpts))
 	}
 	c.Quit()
+}
+
+// LMTP is usually spoken over a unix socket.
+func TestClientServerLMTPUnixSocket(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "lmtp.sock")
+	l, err := net.Listen("unix", path)
+	if err != nil {
+		t.Skipf("unix sockets unavailable: %v", err)
+	}
+	b := &clientSink{}
+	srv := &Server{Backend: b, LMTP: true, Hostname: "lmtp.example.test", Logger: slog.New(slog.DiscardHandler)}
+	go srv.Serve(l)
+	defer srv.Close()
+	c, err := DialLMTP(context.Background(), "unix", path, clientTestOpts())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	if _, err := c.Send(context.Background(), "a@example.test", []string{"one@example.test"}, strings.NewReader("hi\r\n"), nil); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Quit(); err != nil {
+		t.Fatal(err)
+	}
+	if m := b.messages(); len(m) != 1 || m[0].body != "hi\r\n" {
+		t.Errorf("messages %+v", m)
+	}
 }

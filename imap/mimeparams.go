@@ -145,6 +145,29 @@ func readQuoted(s string) (string, string) {
 // §4). A plain parameter and an RFC 2231 one of the same name: the RFC 2231
 // one wins, as it is the newer form. Order of first appearance is kept.
 func assembleParams(raws []rawParam) []Param {
+	simple := true
+	for _, r := range raws {
+		if r.section >= 0 || r.ext {
+			simple = false
+			break
+		}
+	}
+	if simple { // no RFC 2231 parameters: the common case
+		out := make([]Param, 0, len(raws))
+		for _, r := range raws {
+			dup := false
+			for _, o := range out {
+				if o.Name == r.name {
+					dup = true
+					break
+				}
+			}
+			if !dup && len(out) < maxParams {
+				out = append(out, Param{Name: r.name, Value: r.value})
+			}
+		}
+		return out
+	}
 	var out []Param
 	index := map[string]int{}
 	type seg struct {

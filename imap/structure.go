@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"io"
+	"sync"
 )
 
 // Structure is the analysed shape of one message: what FETCH ENVELOPE,
@@ -50,7 +51,8 @@ const (
 // (RFC 2046 §5.1.1). Lines of a text or message body count its text lines,
 // a final line without line break included.
 func ParseStructure(r io.Reader, opts *ParseOptions) (*Structure, error) {
-	p := &parser{}
+	p := parserPool.Get().(*parser)
+	defer p.release()
 	if opts != nil {
 		p.opts = *opts
 	}
@@ -66,7 +68,10 @@ func ParseStructure(r io.Reader, opts *ParseOptions) (*Structure, error) {
 	if br, ok := r.(*bufio.Reader); ok && br.Size() >= 4096 {
 		p.r = br
 	} else {
-		p.r = bufio.NewReaderSize(r, 16<<10)
+		br := readerPool.Get().(*bufio.Reader)
+		br.Reset(r)
+		defer func() { br.Reset(nil); readerPool.Put(br) }()
+		p.r = br
 	}
 	root, env, _ := p.entity(0, "text", "plain", true)
 	if p.err != nil {
@@ -74,6 +79,20 @@ func ParseStructure(r io.Reader, opts *ParseOptions) (*Structure, error) {
 	}
 	return &Structure{Size: p.off, Envelope: env, Body: root}, nil
 }
+
+var parserPool = sync.Pool{New: func() any { return &parser{hdr: make([]byte, 0, 4096)} }}
+
+// release returns the parser to the pool, keeping its buffers.
+func (p *parser) release() {
+	hdr, bounds := p.hdr[:0], p.bounds[:0]
+	if cap(hdr) > 64<<10 {
+		hdr = nil // do not pin a huge header buffer
+	}
+	*p = parser{hdr: hdr, bounds: bounds}
+	parserPool.Put(p)
+}
+
+var readerPool = sync.Pool{New: func() any { return bufio.NewReaderSize(nil, 16<<10) }}
 
 // Analyze parses a message and returns the binary form of its Structure,
 // for a store hook such as mailbox Options.Analyze.
@@ -179,7 +198,7 @@ func (p *parser) boundary() (idx int, close bool) {
 	line = bytes.TrimRight(line[2:], " \t\r\n")
 	for i := len(p.bounds) - 1; i >= 0; i-- {
 		b := p.bounds[i]
-		if !bytes.HasPrefix(line, []byte(b)) {
+		if len(line) < len(b) || string(line[:len(b)]) != b {
 			continue
 		}
 		rest := line[len(b):]

@@ -1,11 +1,14 @@
 package imapserver
 
 import (
+	"bufio"
 	"bytes"
 	"fmt"
 	"io"
 	"log/slog"
 	"net"
+	"runtime"
+	"strings"
 	"testing"
 )
 
@@ -104,5 +107,51 @@ func BenchmarkParseFetchCommand(b *testing.B) {
 		c.numSet()
 		c.sp()
 		c.parseFetchItems()
+	}
+}
+
+// BenchmarkIdleConnMemory reports the server memory (heap + stacks) per
+// connection sitting in IDLE on a selected mailbox.
+func BenchmarkIdleConnMemory(b *testing.B) {
+	const n = 500
+	mb := newMemBackend()
+	for i := 0; i < 10; i++ {
+		mb.appendMsg("INBOX", simpleMsg)
+	}
+	s := &Server{Backend: mb, AllowInsecureAuth: true, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))}
+	ln, _ := net.Listen("tcp", "127.0.0.1:0")
+	go s.Serve(ln)
+	defer s.Close()
+	for b.Loop() {
+		runtime.GC()
+		var before, after runtime.MemStats
+		runtime.ReadMemStats(&before)
+		var conns []net.Conn
+		for i := 0; i < n; i++ {
+			nc, err := net.Dial("tcp", ln.Addr().String())
+			if err != nil {
+				b.Fatal(err)
+			}
+			conns = append(conns, nc)
+			r := bufio.NewReader(nc)
+			r.ReadString('\n')
+			io.WriteString(nc, "a LOGIN user pass\r\nb SELECT INBOX\r\nc IDLE\r\n")
+			for {
+				l, err := r.ReadString('\n')
+				if err != nil {
+					b.Fatal(err)
+				}
+				if strings.HasPrefix(l, "+") {
+					break
+				}
+			}
+		}
+		runtime.GC()
+		runtime.ReadMemStats(&after)
+		per := (int64(after.HeapInuse+after.StackInuse) - int64(before.HeapInuse+before.StackInuse)) / n
+		b.ReportMetric(float64(per), "bytes/conn")
+		for _, nc := range conns {
+			nc.Close()
+		}
 	}
 }

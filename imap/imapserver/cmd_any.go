@@ -134,7 +134,8 @@ func (c *conn) cmdStartTLS(bool) *status {
 	c.nc = tc
 	c.info.TLS = &st
 	c.isTLS = true
-	c.br.Reset(tc)
+	c.pushback = nil
+	c.br.Reset(connReader{c})
 	c.bw.Reset(tc)
 	// The tagged OK has been sent; nothing more for this command.
 	return &status{done: true}

@@ -59,7 +59,7 @@ func (c *conn) cmdIdle(bool) *status {
 		done.Wait()
 	}
 	for {
-		_, err := c.br.Peek(1)
+		err := c.waitInput()
 		if err == nil {
 			break
 		}
@@ -81,6 +81,7 @@ func (c *conn) cmdIdle(bool) *status {
 		wake = false
 		mu.Unlock()
 		if w && c.sel != nil {
+			c.acquireBuffers()
 			c.sendUpdates(true)
 			if c.flush() != nil {
 				finish()
@@ -89,6 +90,7 @@ func (c *conn) cmdIdle(bool) *status {
 		}
 	}
 	finish()
+	c.acquireBuffers()
 	c.nc.SetReadDeadline(deadline)
 	if err := c.readLine(); err != nil {
 		if errors.Is(err, errLineTooLong) {
@@ -102,4 +104,26 @@ func (c *conn) cmdIdle(bool) *status {
 	}
 	c.line = nil
 	return ok("IDLE terminated")
+}
+
+// waitInput blocks until the client sends something. With nothing buffered
+// the connection's buffers go back to their pools meanwhile, so a
+// connection in IDLE holds little more than its goroutines.
+func (c *conn) waitInput() error {
+	if c.br != nil && c.br.Buffered() > 0 {
+		return nil
+	}
+	c.releaseBuffers()
+	if c.br != nil {
+		_, err := c.br.Peek(1)
+		return err
+	}
+	n, err := c.nc.Read(c.oneByte[:])
+	if n > 0 {
+		c.pushback = append(c.pushback[:0], c.oneByte[0])
+		c.acquireBuffers()
+		return nil
+	}
+	c.acquireBuffers()
+	return err
 }

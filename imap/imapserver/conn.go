@@ -12,6 +12,7 @@ import (
 	"os"
 	"runtime/debug"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -85,6 +86,9 @@ type conn struct {
 	nesting  int
 
 	flagCache flagInterner
+
+	pushback []byte
+	oneByte  [1]byte
 }
 
 type enabledExt struct {
@@ -93,8 +97,7 @@ type enabledExt struct {
 
 func newConn(s *Server, nc net.Conn) *conn {
 	c := &conn{srv: s, nc: nc}
-	c.br = bufio.NewReaderSize(nc, readBufferSize)
-	c.bw = bufio.NewWriterSize(nc, writeBufferSize)
+	c.acquireBuffers()
 	c.log = s.logger().With("remote", nc.RemoteAddr().String())
 	c.info = ConnInfo{LocalAddr: nc.LocalAddr(), RemoteAddr: nc.RemoteAddr()}
 	if tc, ok := nc.(*tls.Conn); ok {
@@ -174,6 +177,52 @@ func (c *conn) cleanup() {
 	}
 	c.cancel()
 	c.nc.Close()
+	c.releaseBuffers()
+}
+
+// Connection buffers come from pools so that a connection waiting in IDLE
+// can give them back (memory per idle connection, issue 5).
+var (
+	readerPool = sync.Pool{New: func() any { return bufio.NewReaderSize(nil, readBufferSize) }}
+	writerPool = sync.Pool{New: func() any { return bufio.NewWriterSize(nil, writeBufferSize) }}
+)
+
+func (c *conn) acquireBuffers() {
+	if c.br == nil {
+		c.br = readerPool.Get().(*bufio.Reader)
+		c.br.Reset(connReader{c})
+	}
+	if c.bw == nil {
+		c.bw = writerPool.Get().(*bufio.Writer)
+		c.bw.Reset(c.nc)
+	}
+}
+
+// releaseBuffers returns empty buffers to the pools.
+func (c *conn) releaseBuffers() {
+	if c.br != nil && c.br.Buffered() == 0 && c.br.Size() == readBufferSize {
+		c.br.Reset(nil)
+		readerPool.Put(c.br)
+		c.br = nil
+	}
+	if c.bw != nil && c.bw.Buffered() == 0 && c.bw.Size() == writeBufferSize {
+		c.bw.Reset(nil)
+		writerPool.Put(c.bw)
+		c.bw = nil
+	}
+}
+
+// connReader reads the connection, first returning bytes read while the
+// connection had no buffer (IDLE).
+type connReader struct{ c *conn }
+
+func (r connReader) Read(p []byte) (int, error) {
+	if len(r.c.pushback) > 0 {
+		n := copy(p, r.c.pushback)
+		r.c.pushback = r.c.pushback[n:]
+		return n, nil
+	}
+	return r.c.nc.Read(p)
 }
 
 // timeout returns the autologout timer for the current state

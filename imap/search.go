@@ -28,7 +28,7 @@ type SearchCriteria struct {
 	NotFlag []Flag // message has none of these
 
 	Larger  int64 // RFC822.SIZE > Larger (0 = unset)
-	Smaller int64 // RFC822.SIZE < Smaller (0 = unset)
+	Smaller int64 // RFC822.SIZE < Smaller (0 = unset; < 0 = SMALLER 0, matches nothing)
 
 	Not []SearchCriteria    // NOT key: none of these match
 	Or  [][2]SearchCriteria // OR a b: for each pair, a or b matches

@@ -1,6 +1,7 @@
 package pop3
 
 import (
+	"bytes"
 	"io"
 	"sync"
 	"time"
@@ -72,30 +73,57 @@ func (c *Conn) sendMessage(i int, lines int64) error {
 	}
 	bp := chunkPool.Get().(*[]byte)
 	defer chunkPool.Put(bp)
+	buf := *bp
 	dw := textwire.NewDotWriter(w)
 	var cut topCutter
 	cut.lines = lines
 	cut.inHeader = true
 	wt := c.srv.writeTimeout()
+	rem := 0    // buf[:rem] is the start of a line not yet sent (RETR)
+	bol := true // the next octet sent starts a line
 	for {
 		// The write timeout bounds each chunk, not the whole message: a
 		// slow client that keeps reading is not cut off.
 		c.nc.SetWriteDeadline(time.Now().Add(wt))
-		n, rerr := rc.Read(*bp)
-		if n > 0 {
-			p := (*bp)[:n]
-			done := false
-			if lines >= 0 {
-				p, done = cut.cut(p)
+		n, rerr := rc.Read(buf[rem:])
+		var err error
+		done := false
+		switch {
+		case lines >= 0: // TOP: small, through the cutter
+			var p []byte
+			p, done = cut.cut(buf[:n])
+			_, err = dw.Write(p)
+		case rerr != nil: // the last piece of the message
+			_, err = dw.Write(buf[:rem+n])
+			rem = 0
+		default:
+			data := buf[:rem+n]
+			// buf[:rem] holds no LF: look only at the new octets.
+			k := bytes.LastIndexByte(data[rem:], '\n')
+			if k >= 0 {
+				k += rem
 			}
-			if _, err := dw.Write(p); err != nil {
-				return errCloseConn // the client is gone
-			}
-			if done {
-				break
+			switch {
+			case k >= 0:
+				q := data[:k+1]
+				if bol && cleanLines(q) {
+					_, err = w.Write(q) // nothing to stuff or normalise
+				} else {
+					_, err = dw.Write(q)
+				}
+				bol = true
+				rem = copy(buf, data[k+1:])
+			case len(data) == len(buf): // a line longer than the buffer
+				_, err = dw.Write(data)
+				bol, rem = false, 0
+			default:
+				rem = len(data)
 			}
 		}
-		if rerr == io.EOF {
+		if err != nil {
+			return errCloseConn // the client is gone
+		}
+		if done || rerr == io.EOF {
 			break
 		}
 		if rerr != nil {
@@ -107,6 +135,30 @@ func (c *Conn) sendMessage(i int, lines int64) error {
 		return errCloseConn
 	}
 	return nil
+}
+
+// cleanLines reports whether q, whole lines starting at a line start and
+// ending with LF, can be sent as is: every line ends with CRLF, there is
+// no other CR, and no line starts with "." (RFC 1939 §3). It counts CRs
+// at SIMD speed and visits each LF once.
+func cleanLines(q []byte) bool {
+	if len(q) == 0 || q[0] == '.' {
+		return len(q) == 0
+	}
+	lfs := 0
+	for i := 0; ; {
+		j := bytes.IndexByte(q[i:], '\n')
+		if j < 0 {
+			break
+		}
+		k := i + j
+		if k == 0 || q[k-1] != '\r' || (k+1 < len(q) && q[k+1] == '.') {
+			return false
+		}
+		lfs++
+		i = k + 1
+	}
+	return bytes.Count(q, crOctet) == lfs
 }
 
 // topCutter finds where TOP's output ends: after the header, the blank

@@ -4,6 +4,7 @@ import (
 	"context"
 	"slices"
 	"sort"
+	"sync"
 )
 
 // loadLocked loads a mailbox's state on first use; caller holds mb.mu.
@@ -20,6 +21,9 @@ func (e *engine) loadLocked(mb *mbox) error {
 	}
 	st.maxTombs = e.opts.Tombstones
 	mb.be, mb.st = be, st
+	if l, ok := be.(interface{ setLocker(sync.Locker) }); ok {
+		l.setLocker(&mb.mu)
+	}
 	return nil
 }
 

@@ -35,6 +35,92 @@ type mdBox struct {
 	dirs     [2]*os.File
 	locked   bool
 	lastF    []uint32 // UIDs of the log's final record if it is an 'F': renames may be unfinished
+
+	// Sync markers: an 'S' record stores the mtimes of new/ and cur/ at a
+	// moment the index described them exactly; an open that finds the
+	// same mtimes (and no unfinished flag change) skips the directory scan.
+	syncMt  [2]int64    // from the log's last 'S' record
+	knownMt [2]int64    // right after our own last change or scan
+	lock    sync.Locker // the engine's mailbox lock, for the marker timer
+	timer   *time.Timer
+	closed  bool
+}
+
+// Sync marker timing: written syncDelay after the last change, once the
+// directories are at least syncAge old (mtimes are coarse, so a change in
+// the same clock tick as ours must not hide behind an equal mtime).
+var (
+	syncDelay = 2 * time.Second
+	syncAge   = time.Second
+)
+
+// setLocker gives the box the engine's mailbox lock (held around every
+// mdBox call) so the marker timer can take it too.
+func (m *mdBox) setLocker(l sync.Locker) {
+	m.lock = l
+	if m.knownMt != m.syncMt {
+		m.noteChange()
+	}
+}
+
+func (m *mdBox) dirMtimes() [2]int64 {
+	var mt [2]int64
+	for i, d := range m.dirs {
+		if fi, err := d.Stat(); err == nil {
+			mt[i] = fi.ModTime().UnixNano()
+		}
+	}
+	return mt
+}
+
+// noteChange records the directories' state after our own change and
+// schedules a sync marker.
+func (m *mdBox) noteChange() {
+	m.knownMt = m.dirMtimes()
+	if m.lock == nil || m.closed {
+		return
+	}
+	if m.timer == nil {
+		m.timer = time.AfterFunc(syncDelay, m.writeSyncMarker)
+	} else {
+		m.timer.Reset(syncDelay)
+	}
+}
+
+func (m *mdBox) writeSyncMarker() {
+	m.lock.Lock()
+	defer m.lock.Unlock()
+	if !m.closed {
+		m.trySyncMarker(true)
+	}
+}
+
+// trySyncMarker writes an 'S' record if the directories are exactly as
+// our last change or scan left them (lock held).
+func (m *mdBox) trySyncMarker(retry bool) {
+	cur := m.dirMtimes()
+	if cur != m.knownMt || cur == m.syncMt || cur[0] == 0 || cur[1] == 0 {
+		return // someone else changed the directories: the next open scans
+	}
+	if age := time.Since(time.Unix(0, max(cur[0], cur[1]))); age < syncAge {
+		if retry && m.timer != nil {
+			m.timer.Reset(syncAge - age + 10*time.Millisecond)
+		}
+		return
+	}
+	if err := flock(m.lockf); err != nil {
+		return
+	}
+	defer funlock(m.lockf)
+	if fi, err := m.idx.Stat(); err != nil || fi.Size() != m.off {
+		return // another process wrote: it may have changed the directories
+	}
+	p := []byte{'S'}
+	p = le.AppendUint64(p, uint64(cur[0]))
+	p = le.AppendUint64(p, uint64(cur[1]))
+	if m.write(appendRecord(nil, p)) == nil {
+		m.syncMt = cur
+	}
 }
 
 const (
@@ -68,7 +154,11 @@ func openMDBox(b *mdBackend, dir string) (*mdBox, *mstate, error) {
 	m.locked = true
 	st, err := m.load(true)
 	if err == nil {
-		err = m.reconcile(st)
+		if mt := m.dirMtimes(); mt == m.syncMt && len(m.lastF) == 0 && st.uidValidity != 0 && mt[0] != 0 {
+			m.knownMt = mt // unchanged since the index last matched: no scan
+		} else if err = m.reconcile(st); err == nil {
+			m.knownMt = m.dirMtimes()
+		}
 	}
 	m.end()
 	if err != nil {
@@ -233,6 +323,12 @@ func (m *mdBox) apply(st *mstate, off int64, p []byte, emit func(Event)) {
 			}
 		}
 		st.expunge(set, modseq)
+	case 'S':
+		d := dec{b: p[1:]}
+		a, b := int64(d.u64()), int64(d.u64())
+		if !d.bad {
+			m.syncMt = [2]int64{a, b}
+		}
 	case 'D':
 		d := dec{b: p[1:]}
 		if f := d.u64(); !d.bad {
@@ -522,6 +618,7 @@ func (m *mdBox) commitAppend(st *mstate, items []*appendItem) error {
 	for _, it := range items {
 		m.live += int64(it.rec.reclen)
 	}
+	m.noteChange()
 	return nil
 }
 
@@ -556,6 +653,7 @@ func (m *mdBox) commitFlags(st *mstate, changes []flagChange, modseq uint64) err
 	if err := m.syncDirs(touched); err != nil {
 		m.b.opts.Logger.Error("mailbox: flag rename", "dir", m.dir, "err", err)
 	}
+	m.noteChange()
 	return nil
 }
 
@@ -604,7 +702,9 @@ func (m *mdBox) commitExpunge(st *mstate, recs []msgRec, modseq uint64) error {
 	if err := m.removeFiles(st, recs); err != nil {
 		return err
 	}
-	return m.logExpunge(recs, modseq)
+	err := m.logExpunge(recs, modseq)
+	m.noteChange()
+	return err
 }
 
 func (m *mdBox) logExpunge(recs []msgRec, modseq uint64) error {
@@ -678,11 +778,13 @@ func (m *mdBox) commitCopy(dst *mstate, dstRecs []msgRec, src mbBackend, srcSt *
 		}
 		return err
 	}
+	m.noteChange()
 	if moveModseq != 0 {
 		if err := s.logExpunge(srcRecs, moveModseq); err != nil {
 			// The files already moved: the source's next open expunges them.
 			s.b.opts.Logger.Error("mailbox: move: source index", "dir", s.dir, "err", err)
 		}
+		s.noteChange()
 	}
 	return nil
 }
@@ -754,6 +856,13 @@ func (m *mdBox) cached(st *mstate, r *msgRec) ([]byte, error) {
 }
 
 func (m *mdBox) close() error {
+	if !m.closed && m.idx != nil && m.lockf != nil && m.knownMt != m.syncMt {
+		m.trySyncMarker(false)
+	}
+	m.closed = true
+	if m.timer != nil {
+		m.timer.Stop()
+	}
 	m.end()
 	for _, f := range []*os.File{m.idx, m.lockf, m.dirs[0], m.dirs[1]} {
 		if f != nil {

@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"slices"
 	"sort"
+	"sync/atomic"
 	"time"
 )
 
@@ -17,6 +18,7 @@ import (
 // are taken over, and messages whose file is gone are expunged. It is how a
 // lost or corrupt index is rebuilt.
 func (m *mdBox) reconcile(st *mstate) error {
+	scanCount.Add(1)
 	type found struct {
 		dir  int
 		name string
@@ -220,6 +222,9 @@ func (m *mdBox) reconcile(st *mstate) error {
 	}
 	return nil
 }
+
+// scanCount counts directory scans (for tests).
+var scanCount atomic.Int64
 
 // normalizeCRLF rewrites a foreign message whose lines end in bare LF (as
 // most Maildir tools write them) with CRLF, as IMAP and POP3 serve them,

@@ -199,3 +199,51 @@ func TestMaildirCompaction(t *testing.T) {
 		t.Fatalf("tombstones lost: %v", v)
 	}
 }
+
+// A sync marker lets an open skip the directory scan while the Maildir is
+// unchanged; any change by another program makes the next open scan.
+func TestMaildirSyncMarker(t *testing.T) {
+	defer mailbox.SetSyncTiming(time.Hour, 0)()
+	ctx := context.Background()
+	dir := t.TempDir()
+	s := openMD(t, dir)
+	s.CreateUser(ctx, "u", "p")
+	list := fill(t, s, 3)
+	mailbox.WriteSyncMarkers(s)
+	s.Close()
+
+	before := mailbox.ScanCount()
+	s = openMD(t, dir)
+	if l, _ := s.List(ctx, "u", "INBOX"); !sameList(l, list) {
+		t.Fatalf("list %+v", l)
+	}
+	if mailbox.ScanCount() != before {
+		t.Fatal("unchanged Maildir was scanned")
+	}
+	s.Close()
+
+	// Another program marks a message as flagged.
+	cur := filepath.Join(dir, "u", "Maildir", "cur")
+	ents, _ := os.ReadDir(cur)
+	name := ents[0].Name()
+	if err := os.Rename(filepath.Join(cur, name), filepath.Join(cur, name+"F")); err != nil {
+		t.Fatal(err)
+	}
+	fi, _ := os.Stat(cur)
+	os.Chtimes(cur, fi.ModTime(), fi.ModTime().Add(time.Second)) // mtimes are coarse: make the change visible
+	s = openMD(t, dir)
+	defer s.Close()
+	l, _ := s.List(ctx, "u", "INBOX")
+	if mailbox.ScanCount() == before {
+		t.Fatal("changed Maildir not scanned")
+	}
+	flagged := 0
+	for _, m := range l {
+		if slices.Contains(m.Flags, `\Flagged`) {
+			flagged++
+		}
+	}
+	if flagged != 1 {
+		t.Fatalf("external flag change not picked up: %+v", l)
+	}
+}

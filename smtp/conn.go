@@ -63,7 +63,8 @@ var errShutdown = errors.New("smtp: server shutting down")
 // called from Session methods (the connection's goroutine).
 type Conn struct {
 	srv     *Server
-	netConn net.Conn
+	netConn net.Conn        // the connection in use (a *tls.Conn after STARTTLS)
+	base    net.Conn        // the accepted connection, never replaced: other goroutines use only this
 	raw     syscall.RawConn // plain TCP: wait for input without buffers; else nil
 	r       *bufio.Reader   // nil while idle (pooled buffers)
 	w       *bufio.Writer   // nil while idle (pooled buffers)
@@ -140,7 +141,7 @@ func (s connSource) Read(p []byte) (int, error) {
 }
 
 func newConn(s *Server, nc net.Conn) *Conn {
-	c := &Conn{srv: s, netConn: nc, phase: phaseCommand}
+	c := &Conn{srv: s, netConn: nc, base: nc, phase: phaseCommand}
 	c.src = connSource{c}
 	if tc, ok := nc.(*net.TCPConn); ok && idleWaitSupported {
 		if raw, err := tc.SyscallConn(); err == nil {
@@ -450,7 +451,7 @@ func (c *Conn) flush() error {
 func (c *Conn) requestShutdown() {
 	c.shutdownReq.Store(true)
 	if c.idleWait.Load() {
-		c.netConn.SetReadDeadline(time.Now())
+		c.base.SetReadDeadline(time.Now())
 	}
 }
 

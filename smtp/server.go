@@ -342,7 +342,7 @@ func (s *Server) Close() error {
 		l.Close()
 	}
 	for c := range s.conns {
-		c.netConn.Close()
+		c.base.Close()
 	}
 	return nil
 }

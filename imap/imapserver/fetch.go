@@ -49,7 +49,7 @@ func (c *conn) fetch(set numSet, uid bool, p *fetchPlan) *status {
 		return ok("FETCH completed")
 	}
 	if p.setSeen && !s.readOnly {
-		c.markSeen(idx)
+		p.seenNow = c.markSeen(idx)
 	}
 	if !p.needsMessage() {
 		// Everything comes from the session's view: no backend call.
@@ -116,7 +116,7 @@ func (c *conn) fetch(set numSet, uid bool, p *fetchPlan) *status {
 
 // markSeen sets \Seen on messages fetched with a non-PEEK body section
 // (RFC 9051 §6.4.5); the new FLAGS are sent in the FETCH response.
-func (c *conn) markSeen(idx []int) {
+func (c *conn) markSeen(idx []int) map[uint32]bool {
 	v := &c.sel.view
 	var uids []uint32
 	for _, i := range idx {
@@ -125,19 +125,22 @@ func (c *conn) markSeen(idx []int) {
 		}
 	}
 	if len(uids) == 0 {
-		return
+		return nil
 	}
+	changed := make(map[uint32]bool, len(uids))
 	_, err := c.sel.mbox.Store(c.ctx, uids, StoreAdd, []string{`\Seen`}, 0, func(m MessageMeta) {
 		if i, ok := v.find(m.UID); ok {
 			v.flags[i] = c.flagCache.intern(m.Flags)
 			if m.ModSeq > v.modseq[i] {
 				v.modseq[i] = m.ModSeq
 			}
+			changed[m.UID] = true
 		}
 	})
 	if err != nil {
 		c.log.Error("imapserver: setting \\Seen failed", "err", err)
 	}
+	return changed
 }
 
 // appendFetchStart formats "* n FETCH (" and the items served from the
@@ -153,7 +156,7 @@ func (c *conn) appendFetchStart(b []byte, i int, p *fetchPlan) []byte {
 		b = appendUint(b, uint64(v.uids[i]))
 		sep = true
 	}
-	if p.flags || (p.setSeen && !c.sel.readOnly) {
+	if p.flags || p.seenNow[v.uids[i]] {
 		if sep {
 			b = append(b, ' ')
 		}

@@ -12,6 +12,9 @@ type fetchPlan struct {
 	changedSince                                                          uint64
 	vanished                                                              bool
 	setSeen                                                               bool
+	// seenNow holds the UIDs this FETCH set \Seen on: their FETCH
+	// response includes FLAGS (RFC 9051 §6.4.5).
+	seenNow map[uint32]bool
 }
 
 type sectionKind uint8

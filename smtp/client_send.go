@@ -421,12 +421,35 @@ func (c *Client) clSendData(body io.Reader, reply *string, perRcpt *[]error) err
 	return c.clDataReplies(reply, perRcpt)
 }
 
+// clientBDATWindow is how many BDAT chunks may await their 250 at once
+// when the server offers PIPELINING, so that a large message over a slow
+// link is not limited to one chunk per round trip.
+const clientBDATWindow = 4
+
 // clSendBDAT sends body in BDAT chunks (RFC 3030 §2): "BDAT size" then
 // exactly size octets, the last chunk marked LAST. first, when not nil, is
-// a full chunk already read from body. Each chunk's 250 is awaited before
-// the next one goes out.
+// a full chunk already read from body. With PIPELINING (and not LMTP),
+// up to clientBDATWindow chunks are in flight; otherwise each chunk's 250
+// is awaited before the next goes out. After a refused chunk no further
+// chunk is sent (§2) and the refusal is returned.
 func (c *Client) clSendBDAT(body io.Reader, first []byte, reply *string, perRcpt *[]error) error {
 	buf := c.clChunkBuf(int64(c.opts.ChunkSize))
+	window := 1
+	if c.clHas("PIPELINING") && !c.lmtp {
+		window = clientBDATWindow
+	}
+	outstanding := 0
+	var chunkErr error
+	readChunkReply := func() error {
+		outstanding--
+		if err := c.clRead(c.opts.DataBlockTimeout); err != nil {
+			return err
+		}
+		if c.rr.code != 250 && chunkErr == nil {
+			chunkErr = c.rr.err()
+		}
+		return nil
+	}
 	var n int
 	var rerr error
 	if first != nil {
@@ -450,10 +473,31 @@ func (c *Client) clSendBDAT(body io.Reader, first []byte, reply *string, perRcpt
 			return c.clFail(err)
 		}
 		if last {
+			for outstanding > 0 {
+				if err := readChunkReply(); err != nil {
+					return err
+				}
+			}
+			if chunkErr != nil {
+				c.clRead(c.opts.DataTermTimeout) // the LAST chunk's refusal
+				return chunkErr
+			}
 			return c.clDataReplies(reply, perRcpt)
 		}
-		if err := c.clExpect(c.opts.DataBlockTimeout, 250); err != nil {
-			return err
+		outstanding++
+		// Wait when the window is full; take replies that already arrived.
+		for outstanding >= window || (outstanding > 0 && c.br.Buffered() > 0) {
+			if err := readChunkReply(); err != nil {
+				return err
+			}
+		}
+		if chunkErr != nil {
+			for outstanding > 0 {
+				if err := readChunkReply(); err != nil {
+					return err
+				}
+			}
+			return chunkErr
 		}
 		n, rerr = io.ReadFull(body, buf)
 	}

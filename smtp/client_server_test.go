@@ -503,3 +503,34 @@ func TestClientServerLMTPUnixSocket(t *testing.T) {
 		t.Errorf("messages %+v", m)
 	}
 }
+
+// Pipelined BDAT chunks that cross the server's size limit: the refusal
+// comes back as 552, no further chunk is sent, and after RSET the
+// connection carries the next message.
+func TestClientServerBDATOverSize(t *testing.T) {
+	b := &clientSink{}
+	addr := clientStartServer(t, &Server{Backend: b, MaxMessageBytes: 1000})
+	opts := clientTestOpts()
+	opts.ChunkSize = 300
+	opts.ChunkingThreshold = 1
+	c, err := Dial(context.Background(), addr, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	big := io.MultiReader(strings.NewReader(strings.Repeat("0123456789abcdefghijklmnopqrstuvwxyz\r\n", 200)))
+	_, err = c.Send(context.Background(), "a@example.test", []string{"b@example.test"}, big, nil)
+	if se := clientSMTPErr(t, err); se.Code != 552 || se.EnhancedCode[0] != 5 {
+		t.Fatalf("over-size BDAT: %v", err)
+	}
+	if c.Err() != nil {
+		t.Fatalf("connection lost: %v", c.Err())
+	}
+	if _, err := c.Send(context.Background(), "a@example.test", []string{"b@example.test"}, strings.NewReader("small\r\n"), nil); err != nil {
+		t.Fatalf("next message: %v", err)
+	}
+	c.Quit()
+	if m := b.messages(); len(m) != 1 || m[0].body != "small\r\n" {
+		t.Errorf("messages %+v", m)
+	}
+}

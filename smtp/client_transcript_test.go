@@ -1026,3 +1026,17 @@ S: 221 bye
 		t.Errorf("round trips = %d, want 5", f.turns)
 	}
 }
+
+func TestClientBDATChunkRefused(t *testing.T) {
+	opts := clientTestOpts()
+	opts.ChunkSize = 8
+	c, f := clientScripted(t, "bdat_refused.txt", opts, nil)
+	_, err := c.Send(context.Background(), "alice@example.test", []string{"bob@example.test"},
+		io.MultiReader(strings.NewReader("abcdef\r\n.ghijk\r\nxyz\r\n")),
+		&SendOptions{Mail: &MailOptions{Body: BodyBinaryMIME}})
+	if se := clientSMTPErr(t, err); se.Code != 452 || !se.Temporary() {
+		t.Fatalf("err = %v", err)
+	}
+	clientMustQuit(t, c)
+	f.wait(t)
+}

@@ -79,6 +79,7 @@ type Conn struct {
 	isTLS    bool
 	utf8     bool
 	afterUSR bool // the previous command was a successful USER
+	armed    bool // the write deadline is set for the current command
 
 	num [24]byte // scratch for formatting numbers
 }
@@ -221,6 +222,7 @@ func (c *Conn) loop() {
 // readLine reads one line with the autologout timer running while the
 // client is silent.
 func (c *Conn) readLine(max int) ([]byte, error) {
+	c.armed = false // the next response sets a fresh write deadline
 	if !c.lineBuffered() {
 		// About to wait for the client: the timer runs from now.
 		c.nc.SetReadDeadline(time.Now().Add(c.srv.autologout()))
@@ -285,7 +287,10 @@ func (c *Conn) out() *bufio.Writer {
 	if c.w == nil {
 		c.w = writerPool.Get().(*bufio.Writer)
 		c.w.Reset(c.nc)
+	}
+	if !c.armed {
 		c.nc.SetWriteDeadline(time.Now().Add(c.srv.writeTimeout()))
+		c.armed = true
 	}
 	return c.w
 }

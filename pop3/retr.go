@@ -81,10 +81,12 @@ func (c *Conn) sendMessage(i int, lines int64) error {
 	wt := c.srv.writeTimeout()
 	rem := 0    // buf[:rem] is the start of a line not yet sent (RETR)
 	bol := true // the next octet sent starts a line
-	for {
-		// The write timeout bounds each chunk, not the whole message: a
-		// slow client that keeps reading is not cut off.
-		c.nc.SetWriteDeadline(time.Now().Add(wt))
+	for first := true; ; first = false {
+		if !first {
+			// The write timeout bounds each chunk, not the whole
+			// message: a slow client that keeps reading is not cut off.
+			c.nc.SetWriteDeadline(time.Now().Add(wt))
+		}
 		n, rerr := rc.Read(buf[rem:])
 		var err error
 		done := false

@@ -44,7 +44,10 @@ type ClientOptions struct {
 	// EHLO reply lists one extension per line). Default 128.
 	MaxReplyLines int
 
-	// ChunkSize is the size of a BDAT chunk (RFC 3030). Default 1 MiB.
+	// ChunkSize is the size of a BDAT chunk (RFC 3030), and the largest
+	// buffer a Client allocates for message data (it is sized down for
+	// small messages). With PIPELINING up to 4 chunks are in flight.
+	// Default 1 MiB.
 	ChunkSize int
 	// ChunkingThreshold: Send uses BDAT instead of DATA when the server
 	// offers CHUNKING and the body is at least this many octets (when its

@@ -380,7 +380,15 @@ func (c *conn) finish(st *status) bool {
 		return false
 	}
 	if st.kind == "BAD" {
-		// Skip what is left of the command line so the next one parses.
+		// Skip what is left of the command, including LITERAL+ data the
+		// client sends without waiting (RFC 7888), so the next command
+		// parses.
+		if !c.skipNonSyncLiterals() {
+			c.writeStatus(c.tag, st)
+			c.writeRaw("* BYE Cannot resynchronise\r\n")
+			c.flush()
+			return false
+		}
 		c.line = nil
 	}
 	if c.sel != nil && !st.noUpdates {

@@ -458,3 +458,54 @@ func (c *conn) encodeMailbox(name string) string {
 func containsFold(haystack, needle []byte) bool {
 	return bytes.Contains(bytes.ToLower(haystack), bytes.ToLower(needle))
 }
+
+// skipNonSyncLiterals discards the rest of a failed command: while the
+// current line ends with a non-synchronizing literal {n+}, its n bytes and
+// the following line are read and dropped. It reports false when that is
+// impossible (a literal beyond MaxLiteralSize, or a read error).
+func (c *conn) skipNonSyncLiterals() bool {
+	for i := 0; i < 1000; i++ {
+		l := c.lineBuf
+		l = trimCRLF(l)
+		n, ok := nonSyncLiteralSuffix(l)
+		if !ok {
+			return true
+		}
+		if n > c.srv.maxLiteralSize() && n > c.srv.appendLimit() {
+			return false
+		}
+		if _, err := c.br.Discard(int(n)); err != nil {
+			return false
+		}
+		if err := c.readLine(); err != nil {
+			return false
+		}
+	}
+	return false
+}
+
+func trimCRLF(l []byte) []byte {
+	if len(l) > 0 && l[len(l)-1] == '\n' {
+		l = l[:len(l)-1]
+	}
+	if len(l) > 0 && l[len(l)-1] == '\r' {
+		l = l[:len(l)-1]
+	}
+	return l
+}
+
+// nonSyncLiteralSuffix parses a trailing "{n+}" or "~{n+}".
+func nonSyncLiteralSuffix(l []byte) (int64, bool) {
+	if len(l) < 4 || l[len(l)-1] != '}' || l[len(l)-2] != '+' {
+		return 0, false
+	}
+	i := bytes.LastIndexByte(l, '{')
+	if i < 0 {
+		return 0, false
+	}
+	n, err := strconv.ParseInt(string(l[i+1:len(l)-2]), 10, 64)
+	if err != nil || n < 0 {
+		return 0, false
+	}
+	return n, true
+}

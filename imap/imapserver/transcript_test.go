@@ -414,3 +414,15 @@ func TestIdle(t *testing.T) {
 	}
 	c.mustOK("b FETCH 1 UID")
 }
+
+// TestBadCommandWithLiteralPlus checks that a failed command's LITERAL+
+// data is skipped, not parsed as commands (RFC 7888).
+func TestBadCommandWithLiteralPlus(t *testing.T) {
+	ts := startServer(t, nil)
+	c := ts.dial(t).login()
+	c.send("a BOGUSCMD {11+}\r\nb LOGOUT\r\n and more\r\n")
+	if l := c.readLine(); !strings.HasPrefix(l, "a BAD") {
+		t.Fatalf("got %q", l)
+	}
+	c.mustOK("c NOOP")
+}

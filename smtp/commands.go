@@ -158,9 +158,10 @@ func (c *Conn) hello(arg []byte, extended bool) {
 	}
 }
 
-// buildEHLO renders the extension lines after the greeting line. LIMITS is
+// buildEHLO renders the extension lines after the greeting line (the AUTH
+// line, which depends on the session, is written before them). LIMITS is
 // always present and always last, so it carries the "250 " final prefix.
-func (s *Server) buildEHLO(tls, _ bool) []byte {
+func (s *Server) buildEHLO(tls bool) []byte {
 	var b []byte
 	add := func(ext string) { b = append(append(append(b, "250-"...), ext...), "\r\n"...) }
 	add("PIPELINING")

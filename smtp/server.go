@@ -124,22 +124,20 @@ type Server struct {
 
 // limits holds the resolved (defaulted) limit fields.
 type limits struct {
-	hostname         string
-	maxLine          int
-	maxMessage       int64
-	maxRcpts         int
-	maxErrors        int
-	maxAuthFailures  int
-	authDelay        time.Duration
-	maxConns         int64
-	cmdTimeout       time.Duration
-	dataTimeout      time.Duration
-	writeTimeout     time.Duration
-	logger           *slog.Logger
-	ehloReply        []byte // cached EHLO reply lines after the first, cleartext
-	ehloReplyTLS     []byte
-	ehloReplyAuth    []byte // cleartext, AUTH advertised (AllowInsecureAuth)
-	ehloReplyTLSAuth []byte
+	hostname        string
+	maxLine         int
+	maxMessage      int64
+	maxRcpts        int
+	maxErrors       int
+	maxAuthFailures int
+	authDelay       time.Duration
+	maxConns        int64
+	cmdTimeout      time.Duration
+	dataTimeout     time.Duration
+	writeTimeout    time.Duration
+	logger          *slog.Logger
+	ehloReply       []byte // cached EHLO extension lines, cleartext
+	ehloReplyTLS    []byte // the same over TLS
 }
 
 func orDefault[T int | int64 | time.Duration](v, def T) T {
@@ -176,10 +174,8 @@ func (s *Server) init() {
 		if l.logger == nil {
 			l.logger = slog.Default()
 		}
-		l.ehloReply = s.buildEHLO(false, false)
-		l.ehloReplyTLS = s.buildEHLO(true, false)
-		l.ehloReplyAuth = s.buildEHLO(false, true)
-		l.ehloReplyTLSAuth = s.buildEHLO(true, true)
+		l.ehloReply = s.buildEHLO(false)
+		l.ehloReplyTLS = s.buildEHLO(true)
 		s.listeners = make(map[net.Listener]struct{})
 		s.conns = make(map[*Conn]struct{})
 	})

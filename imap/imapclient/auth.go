@@ -98,7 +98,9 @@ func (c *Client) Authenticate(mech SASLClient) error {
 					continue
 				}
 			}
-			werr = c.writeLine(encodeResponse(resp))
+			// A response line is plain base64: an empty response is an
+			// empty line; "=" is only for the initial response (RFC 4959).
+			werr = c.writeLine(base64.StdEncoding.EncodeToString(resp))
 		}
 	}
 	c.wmu.Unlock()

@@ -55,7 +55,8 @@ var writerPool = sync.Pool{New: func() any { return bufio.NewWriterSize(nil, wri
 // TLS state. Its methods are safe to call from the session's methods.
 type Conn struct {
 	srv *Server
-	nc  net.Conn
+	raw net.Conn // the accepted connection; Shutdown and Close use it from other goroutines
+	nc  net.Conn // what the session reads and writes: raw, or TLS over raw after STLS
 	r   *bufio.Reader
 	w   *bufio.Writer // from writerPool while a response is being written; nil when idle
 
@@ -112,7 +113,7 @@ func (s *Server) serveConn(nc net.Conn) {
 	}
 	defer s.nconns.Add(-1)
 
-	c := &Conn{srv: s, nc: nc}
+	c := &Conn{srv: s, raw: nc, nc: nc}
 	c.ctx, c.cancel = context.WithCancel(context.Background())
 	s.trackConn(c, true)
 	defer s.trackConn(c, false)
@@ -191,7 +192,7 @@ func newTimestamp(host string) string {
 // interrupt makes a connection that waits for a command stop waiting
 // (Shutdown). A command in progress completes.
 func (c *Conn) interrupt() {
-	c.nc.SetReadDeadline(time.Now())
+	c.raw.SetReadDeadline(time.Now())
 }
 
 func (c *Conn) loop() {

@@ -187,3 +187,33 @@ func TestClientStartTLS(t *testing.T) {
 	}
 	c.Quit(ctx)
 }
+
+// TestShutdownAfterSTLS: Shutdown interrupts a session that upgraded to
+// TLS (the deadline is set on the underlying connection, race-free).
+func TestShutdownAfterSTLS(t *testing.T) {
+	srv, ccfg := secureServer(t, testBackend())
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	go srv.Serve(l)
+	tc := dialT(t, l.Addr().String())
+	tc.run(`
+		S: +OK*
+		C: STLS
+		S: +OK*`)
+	tc.upgrade(ccfg)
+	tc.run(`
+		C: USER alice
+		S: +OK*
+		C: PASS secret
+		S: +OK*`)
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := srv.Shutdown(ctx); err != nil {
+		t.Fatal(err)
+	}
+	tc.run(`
+		S: -ERR [SYS/TEMP] server shutting down
+		S: <EOF>`)
+}

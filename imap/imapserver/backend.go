@@ -217,15 +217,6 @@ type Mailbox interface {
 	Close() error
 }
 
-// Searcher may be implemented by a Mailbox that can evaluate text search
-// keys faster than the server reading every message. It returns, among
-// uids, the UIDs of messages containing text in the given field
-// ("TEXT", "BODY" or a header name) using case-insensitive substring
-// matching (RFC 9051 §6.4.4).
-type Searcher interface {
-	SearchText(ctx context.Context, uids []uint32, field, text string) ([]uint32, error)
-}
-
 // StoreOp is the kind of STORE.
 type StoreOp int
 

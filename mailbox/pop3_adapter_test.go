@@ -275,3 +275,36 @@ func waitPOP3Unlocked(t *testing.T, b *POP3Backend, user string) {
 		time.Sleep(time.Millisecond)
 	}
 }
+
+// TestPOP3AdapterConcurrentExpunge: another session (IMAP) expunges a
+// message the POP3 session listed: RETR says so, the rest keeps working,
+// and QUIT's deletions skip what is already gone.
+func TestPOP3AdapterConcurrentExpunge(t *testing.T) {
+	ctx := context.Background()
+	st, _, addr := pop3Fixture(t, pop3.Policy{})
+	u1 := appendT(t, st, "Subject: 1\r\n\r\n1\r\n")
+	appendT(t, st, "Subject: 2\r\n\r\n2\r\n")
+	c := pop3Login(t, addr)
+	if _, err := st.Expunge(ctx, "alice", "INBOX", []uint32{u1}); err != nil {
+		t.Fatal(err)
+	}
+	_, err := c.Retr(ctx, 1)
+	var pe *pop3.Error
+	if !errors.As(err, &pe) {
+		t.Fatalf("RETR of a message expunged meanwhile: %v", err)
+	}
+	r, err := c.Retr(ctx, 2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	io.Copy(io.Discard, r)
+	if err := c.DeleMany(ctx, []int{1, 2}); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Quit(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if msgs, _ := st.List(ctx, "alice", "INBOX"); len(msgs) != 0 {
+		t.Fatalf("left %v", msgs)
+	}
+}

@@ -54,14 +54,14 @@ type Instance struct {
 
 // Start opens the data directory and starts every configured service. On
 // error nothing is left running.
-func Start(ctx context.Context, cfg Config, logger *slog.Logger) (in *Instance, err error) {
+func Start(ctx context.Context, cfg Config, logger *slog.Logger) (_ *Instance, err error) {
 	if err := cfg.validate(); err != nil {
 		return nil, err
 	}
 	if logger == nil {
 		logger = slog.New(slog.DiscardHandler)
 	}
-	in = &Instance{Config: cfg, Logger: logger, Addrs: map[string]string{}}
+	in := &Instance{Config: cfg, Logger: logger, Addrs: map[string]string{}}
 	defer func() {
 		if err != nil {
 			in.closeAll()

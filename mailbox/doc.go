@@ -40,6 +40,56 @@
 // message and shows no partial one. Concurrent appends to the same mailbox
 // share fsyncs (group commit).
 //
+// Concurrency: every Store method is safe for concurrent use. Writers of
+// one mailbox are serialised by a mutex and, across processes sharing a
+// Maildir, by flock(2) on the mailbox's mailwire.lock; each writer first
+// replays what other processes appended to the index, so UIDs stay unique
+// and their changes reach this process's subscribers. (The account file
+// users.json is read once at open; provision users from one process.)
+//
+// # On-disk layout (Maildir)
+//
+//	<data>/.mailwire/users.json     users (SCRAM keys), quotas, domains, aliases,
+//	                                catch-alls, subscriptions, special use, metadata
+//	<data>/.mailwire/uidvalidity    last UIDVALIDITY handed out
+//	<data>/<user>/Maildir/          INBOX: cur/ new/ tmp/, mailwire.index, mailwire.lock
+//	<data>/<user>/Maildir/.A.B/     mailbox "A/B" (Maildir++; '.' and '%' in a
+//	                                level are written %2E and %25)
+//
+// Message files are named <savetime>.V<uidvalidity>U<uid>.mailwire,S=<size>,
+// in new/ while a delivered message has never had flags, otherwise in cur/
+// with the standard ":2,<flags>" suffix (D F R S T for \Draft \Flagged
+// \Answered \Seen \Deleted). Keywords live only in the index. The bytes are
+// stored exactly as appended (CRLF). Files written by other Maildir programs
+// are imported on the next open (new UID, flags from the suffix, internal
+// date from the mtime, bare LF converted to CRLF) and renamed to this scheme.
+//
+// # Index format
+//
+// mailwire.index is an append-only log of records, each "length, CRC-32C,
+// payload" (see maildir_index.go): V (UIDVALIDITY, UIDNEXT, HIGHESTMODSEQ),
+// K (keyword id → name), A (message appended: UID, MODSEQ, size, dates,
+// flags, keyword ids, analysis blob), F (flags changed), X (expunged: also
+// the QRESYNC tombstones), D (tombstone floor), S (directory mtimes at a
+// moment the index matched the Maildir). Opening replays the log into
+// compact per-message records (56 bytes, no pointers); a torn tail is cut
+// off. If the S record still matches the directories the open is done;
+// otherwise the directories are scanned and reconciled: unknown files are
+// imported (a lost index is rebuilt with the same UIDVALIDITY and UIDs,
+// which the file names carry), missing files are expunged, flag changes by
+// other programs are taken over. When superseded records outweigh live ones
+// the log is compacted (write to mailwire.index.tmp, fsync, rename).
+//
+// Order of writes, so that a crash at any instant is harmless:
+// append = body to tmp/ + fdatasync, rename into new/ or cur/, fsync the
+// directory, index record + fdatasync, then success; flags = index record
+// first, then renames (an interrupted rename is finished on open); expunge
+// = unlink + fsync the directory, then the index record (a message never
+// comes back); move = rename into the target (the file is in exactly one
+// mailbox at every instant), target record, source record. Concurrent
+// appends to one mailbox are committed in groups: one directory fsync and
+// one index write + fdatasync for the whole group.
+//
 // # Limits
 //
 //   - Options.MaxMessageSize (default 64 MiB): larger messages get ErrTooBig.

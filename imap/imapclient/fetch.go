@@ -192,7 +192,8 @@ func (c *Client) readFetch(seq uint32, bh BodyHandler) (*FetchMessage, error) {
 // readFetchName reads an item name, including a [section] with its header
 // list, upper-cased.
 func readFetchName(d *wire.Decoder) (string, error) {
-	var b []byte
+	var arr [64]byte
+	b := arr[:0]
 	depth := 0
 	quoted := false
 	for {
@@ -233,8 +234,16 @@ func readFetchName(d *wire.Decoder) (string, error) {
 	if len(b) == 0 {
 		return "", &wire.SyntaxError{Msg: "empty fetch item"}
 	}
+	for _, n := range commonItems {
+		if string(b) == n {
+			return n, nil // no allocation for the usual items
+		}
+	}
 	return string(b), nil
 }
+
+var commonItems = [...]string{"UID", "FLAGS", "ENVELOPE", "BODYSTRUCTURE", "BODY", "RFC822.SIZE",
+	"INTERNALDATE", "MODSEQ", "BODY[]", "BODY[HEADER]", "BODY[TEXT]", "RFC822", "RFC822.HEADER"}
 
 // readSection reads a body section value: a literal (streamed to bh or
 // collected), a quoted string or NIL.

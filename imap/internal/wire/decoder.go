@@ -204,21 +204,39 @@ func (d *Decoder) CRLF() error {
 // is valid until the next call.
 func (d *Decoder) readWhile(ok func(byte) bool) ([]byte, error) {
 	d.scratch = d.scratch[:0]
-	for {
-		c, err := d.Peek()
-		if err != nil {
-			if err == io.EOF && len(d.scratch) > 0 {
-				return d.scratch, nil
-			}
+	if d.litLeft > 0 {
+		if err := d.drain(); err != nil {
 			return nil, err
 		}
-		if !ok(c) {
+	}
+	for {
+		// Scan what is buffered in one go instead of octet by octet.
+		n := d.r.Buffered()
+		if n == 0 {
+			if _, err := d.r.Peek(1); err != nil {
+				if err == io.EOF && len(d.scratch) > 0 {
+					return d.scratch, nil
+				}
+				return nil, err
+			}
+			n = d.r.Buffered()
+		}
+		buf, _ := d.r.Peek(n)
+		i := 0
+		for i < len(buf) && ok(buf[i]) {
+			i++
+		}
+		if room := d.limits.MaxCommand - d.used; i > room {
+			d.r.Discard(room)
+			d.used += room
+			return nil, ErrCommandTooLong
+		}
+		d.scratch = append(d.scratch, buf[:i]...)
+		d.r.Discard(i)
+		d.used += i
+		if i < len(buf) {
 			return d.scratch, nil
 		}
-		if _, err := d.ReadByte(); err != nil {
-			return nil, err
-		}
-		d.scratch = append(d.scratch, c)
 	}
 }
 

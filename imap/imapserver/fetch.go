@@ -107,8 +107,9 @@ func (c *conn) fetch(set numSet, uid bool, p *fetchPlan) *status {
 	if k < len(idx) {
 		missing = true
 	}
-	if missing {
-		// RFC 2180 §4.1.2: the messages were expunged by another session.
+	if missing && !uid {
+		// RFC 2180 §4.1.2: the messages were expunged by another session
+		// (UID FETCH ignores UIDs that no longer exist, RFC 9051 §6.4.9).
 		return no("EXPUNGEISSUED", "Some messages were expunged by another session")
 	}
 	return ok("FETCH completed")

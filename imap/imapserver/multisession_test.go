@@ -64,6 +64,9 @@ func (m *modelClient) readUntil(tag, cmd string, forbidExpunge bool) ([]string, 
 		}
 		lines = append(lines, l)
 		if strings.HasPrefix(l, tag+" ") {
+			if strings.HasPrefix(l, tag+" NO [EXPUNGEISSUED]") && strings.HasPrefix(cmd, "FETCH") {
+				return lines, nil // RFC 2180 §4.1.2
+			}
 			if !strings.HasPrefix(l, tag+" OK") {
 				return lines, fmt.Errorf("%s: %s", cmd, l)
 			}

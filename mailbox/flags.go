@@ -187,3 +187,23 @@ func (t *kwTable) hasKeyword(set uint32, id uint16) bool {
 	}
 	return false
 }
+
+// known drops keyword ids the table does not define (a damaged index).
+func (t *kwTable) known(ids []uint16) []uint16 {
+	out := ids[:0]
+	for _, id := range ids {
+		if int(id) < len(t.names) && t.names[id] != "" && !containsID(out, id) {
+			out = append(out, id)
+		}
+	}
+	return out
+}
+
+func containsID(ids []uint16, id uint16) bool {
+	for _, x := range ids {
+		if x == id {
+			return true
+		}
+	}
+	return false
+}

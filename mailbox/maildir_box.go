@@ -277,7 +277,7 @@ func (m *mdBox) apply(st *mstate, off int64, p []byte, emit func(Event)) {
 			return
 		}
 		a.rec.loc, a.rec.reclen = off, uint32(8+len(p))
-		a.rec.kwset = st.kw.setID(a.kw)
+		a.rec.kwset = st.kw.setID(st.kw.known(a.kw))
 		st.add(a.rec)
 		m.live += int64(a.rec.reclen)
 		if emit != nil {
@@ -296,7 +296,7 @@ func (m *mdBox) apply(st *mstate, off int64, p []byte, emit func(Event)) {
 				continue
 			}
 			m.lastF = append(m.lastF, uid)
-			set := st.kw.setID(kw)
+			set := st.kw.setID(st.kw.known(kw))
 			st.setFlags(i, sys, set, modseq)
 			st.msgs[i].bits &^= bitInNew
 			if emit != nil {

@@ -34,7 +34,8 @@
 // Structure.Section serves BODY[section]<partial> byte-exact from an
 // io.ReaderAt; BinarySection and BinarySize serve BINARY[] and
 // BINARY.SIZE by decoding base64 and quoted-printable. DecodeHeader decodes
-// encoded words for display and searching.
+// encoded words for display and searching. SORT, THREAD and QUOTA types
+// (RFC 5256, RFC 9208) are defined for those extensions.
 //
 // # Limits
 //
@@ -46,10 +47,11 @@
 // header to answer HEADER.FIELDS. UnmarshalBinary bounds nesting to 128 and
 // every count by the blob's length.
 //
-// # Deviations
+// # Choices
 //
-// An empty Envelope string means NIL: a Subject, Date, Message-ID or
-// In-Reply-To header that is present but empty is reported as NIL rather
-// than "" (RFC 9051 §7.5.2 asks for ""). An address without a domain gets
-// the host MissingDomain so that it is not read as a group marker.
+// An address without a domain gets the host MissingDomain so that it is
+// not read as a group marker. Lines of a body count a last line without a
+// line break. Content-Type parameters are RFC 2231-decoded to UTF-8; the
+// wire encoder sends non-ASCII values to IMAP4rev1 clients in RFC 2231
+// form (name*=utf-8”...).
 package imap

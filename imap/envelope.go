@@ -2,7 +2,9 @@ package imap
 
 // Envelope is the ENVELOPE of a message (RFC 9051 §7.5.2). String fields
 // hold the raw header values, unfolded but not decoded: encoded words
-// (RFC 2047) stay encoded, as IMAP requires. An empty string is sent as NIL.
+// (RFC 2047) stay encoded, as IMAP requires. An empty string is sent as
+// NIL unless Empty marks the header as present but empty, which is sent
+// as "" (RFC 9051 §7.5.2).
 type Envelope struct {
 	Date      string // raw Date: header
 	Subject   string
@@ -14,7 +16,22 @@ type Envelope struct {
 	Bcc       []Address
 	InReplyTo string // raw In-Reply-To: value
 	MessageID string // raw Message-ID: value
+
+	// Empty flags the Date, Subject, In-Reply-To and Message-ID fields
+	// that were present in the header but empty.
+	Empty EnvelopeFields
 }
+
+// EnvelopeFields is a set of envelope string fields.
+type EnvelopeFields uint8
+
+// Envelope string fields.
+const (
+	EnvelopeDate EnvelopeFields = 1 << iota
+	EnvelopeSubject
+	EnvelopeInReplyTo
+	EnvelopeMessageID
+)
 
 // Address is one address of an envelope (RFC 9051 §7.5.2 address):
 // personal name, mailbox (local part) and host. The source route (adl) is

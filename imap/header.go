@@ -11,6 +11,7 @@ type header struct {
 	date, subject, messageID, inReplyTo  string
 	from, sender, replyTo, to, cc, bcc   string
 	hasFrom, hasSender, hasReplyTo       bool
+	present                              uint32 // bit per field id
 	contentType, encoding, id, desc, md5 string
 	disposition, language, location      string
 	hasContentType                       bool
@@ -29,6 +30,7 @@ func parseHeader(hdr []byte) *header {
 		}
 		seen |= 1 << id
 		*dst = unfold(value)
+		h.present |= 1 << id
 		switch id {
 		case fFrom:
 			h.hasFrom = true
@@ -216,6 +218,16 @@ func (h *header) envelope() *Envelope {
 		Bcc:       ParseAddressList(h.bcc),
 		InReplyTo: h.inReplyTo,
 		MessageID: h.messageID,
+	}
+	for _, f := range [...]struct {
+		id   int
+		v    string
+		flag EnvelopeFields
+	}{{fDate, h.date, EnvelopeDate}, {fSubject, h.subject, EnvelopeSubject},
+		{fInReplyTo, h.inReplyTo, EnvelopeInReplyTo}, {fMessageID, h.messageID, EnvelopeMessageID}} {
+		if f.v == "" && h.present&(1<<f.id) != 0 {
+			env.Empty |= f.flag
+		}
 	}
 	if len(env.Sender) == 0 {
 		env.Sender = env.From

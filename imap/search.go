@@ -102,6 +102,9 @@ func (c *SearchCriteria) And(other *SearchCriteria) {
 }
 
 func laterDate(a, b time.Time) time.Time {
+	if b.IsZero() {
+		return a
+	}
 	if a.IsZero() || b.After(a) {
 		return b
 	}

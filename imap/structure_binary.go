@@ -72,7 +72,11 @@ func appendEnvelope(b []byte, e *Envelope) []byte {
 	if e == nil {
 		return append(b, 0)
 	}
-	b = append(b, 1)
+	if e.Empty != 0 {
+		b = append(b, 2, byte(e.Empty))
+	} else {
+		b = append(b, 1)
+	}
 	for _, s := range [...]string{e.Date, e.Subject, e.InReplyTo, e.MessageID} {
 		b = appendStr(b, s)
 	}
@@ -254,15 +258,18 @@ func (r *blobReader) addrs() []Address {
 }
 
 func (r *blobReader) envelope() *Envelope {
+	var empty EnvelopeFields
 	switch r.byte1() {
 	case 0:
 		return nil
 	case 1:
+	case 2:
+		empty = EnvelopeFields(r.byte1())
 	default:
 		r.fail()
 		return nil
 	}
-	e := &Envelope{Date: r.str(), Subject: r.str(), InReplyTo: r.str(), MessageID: r.str()}
+	e := &Envelope{Date: r.str(), Subject: r.str(), InReplyTo: r.str(), MessageID: r.str(), Empty: empty}
 	e.From = r.addrs()
 	e.Sender = r.addrs()
 	e.ReplyTo = r.addrs()

@@ -16,8 +16,10 @@ func WriteEnvelope(e *Encoder, env *imap.Envelope) {
 		return
 	}
 	e.BeginList()
-	e.NString(env.Date).SP()
-	e.NString(env.Subject).SP()
+	envString(e, env.Date, env.Empty&imap.EnvelopeDate != 0)
+	e.SP()
+	envString(e, env.Subject, env.Empty&imap.EnvelopeSubject != 0)
+	e.SP()
 	writeAddressList(e, env.From)
 	e.SP()
 	writeAddressList(e, env.Sender)
@@ -30,9 +32,20 @@ func WriteEnvelope(e *Encoder, env *imap.Envelope) {
 	e.SP()
 	writeAddressList(e, env.Bcc)
 	e.SP()
-	e.NString(env.InReplyTo).SP()
-	e.NString(env.MessageID)
+	envString(e, env.InReplyTo, env.Empty&imap.EnvelopeInReplyTo != 0)
+	e.SP()
+	envString(e, env.MessageID, env.Empty&imap.EnvelopeMessageID != 0)
 	e.EndList()
+}
+
+// envString writes an envelope nstring: NIL for an absent header, ""
+// for a present but empty one (RFC 9051 §7.5.2).
+func envString(e *Encoder, s string, empty bool) {
+	if s == "" && empty {
+		e.Raw(`""`)
+		return
+	}
+	e.NString(s)
 }
 
 func writeAddressList(e *Encoder, addrs []imap.Address) {

@@ -17,9 +17,13 @@ func ReadEnvelope(d *Decoder) (*imap.Envelope, error) {
 	}
 	defer d.Leave()
 	var err error
-	str := func(dst *string) {
+	str := func(dst *string, flag imap.EnvelopeFields) {
 		if err == nil {
-			*dst, _, err = d.NString()
+			var ok bool
+			*dst, ok, err = d.NString()
+			if ok && *dst == "" {
+				env.Empty |= flag
+			}
 		}
 	}
 	sp := func() {
@@ -32,9 +36,9 @@ func ReadEnvelope(d *Decoder) (*imap.Envelope, error) {
 			*dst, err = readAddressList(d)
 		}
 	}
-	str(&env.Date)
+	str(&env.Date, imap.EnvelopeDate)
 	sp()
-	str(&env.Subject)
+	str(&env.Subject, imap.EnvelopeSubject)
 	sp()
 	addrs(&env.From)
 	sp()
@@ -48,9 +52,9 @@ func ReadEnvelope(d *Decoder) (*imap.Envelope, error) {
 	sp()
 	addrs(&env.Bcc)
 	sp()
-	str(&env.InReplyTo)
+	str(&env.InReplyTo, imap.EnvelopeInReplyTo)
 	sp()
-	str(&env.MessageID)
+	str(&env.MessageID, imap.EnvelopeMessageID)
 	if err != nil {
 		return nil, err
 	}

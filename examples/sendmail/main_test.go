@@ -105,3 +105,5 @@ func TestDirectToMX(t *testing.T) {
 		t.Fatalf("NXDOMAIN: %v\n%s", err, out)
 	}
 }
+
+func TestMain(m *testing.M) { mstest.Main(m) }

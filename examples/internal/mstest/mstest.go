@@ -16,6 +16,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -47,17 +48,45 @@ var descriptions = map[string]string{
 	"POP3 over implicit TLS":                     "pop3s",
 }
 
-// Build compiles examples/mailserver into a temporary directory.
+var build struct {
+	sync.Mutex
+	dir, bin string
+	err      error
+}
+
+// Main is TestMain for packages that use Start: it runs the tests and
+// removes the mailserver binary built for them.
+func Main(m *testing.M) {
+	code := m.Run()
+	if build.dir != "" {
+		os.RemoveAll(build.dir)
+	}
+	os.Exit(code)
+}
+
+// Build compiles examples/mailserver once per test binary.
 func Build(t *testing.T) string {
 	t.Helper()
-	bin := filepath.Join(t.TempDir(), "mailserver")
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
-	defer cancel()
-	out, err := exec.CommandContext(ctx, "go", "build", "-o", bin, "github.com/mailwire/mailwire/examples/mailserver").CombinedOutput()
-	if err != nil {
-		t.Fatalf("go build mailserver: %v\n%s", err, out)
+	build.Lock()
+	defer build.Unlock()
+	if build.bin == "" && build.err == nil {
+		build.dir, build.err = os.MkdirTemp("", "mstest-")
+		if build.err == nil {
+			bin := filepath.Join(build.dir, "mailserver")
+			ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+			defer cancel()
+			out, err := exec.CommandContext(ctx, "go", "build", "-o", bin, "github.com/mailwire/mailwire/examples/mailserver").CombinedOutput()
+			if err != nil {
+				build.err = fmt.Errorf("go build mailserver: %v\n%s", err, out)
+			} else {
+				build.bin = bin
+			}
+		}
 	}
-	return bin
+	if build.err != nil {
+		t.Fatal(build.err)
+	}
+	return build.bin
 }
 
 // Start runs the mailserver with every service on a free 127.0.0.1 port

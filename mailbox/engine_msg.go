@@ -241,7 +241,7 @@ func (e *engine) StoreFlags(ctx context.Context, user, mailbox string, uids []ui
 				continue
 			}
 			ns, nk := st.applyFlagOp(r, op, sys, ids)
-			if ns == r.sys && sameSet(st.kw, nk, r.kwset) {
+			if ns == r.sys && nk == r.kwset { // set ids are interned: equal ids, equal sets
 				out = append(out, FlagUpdate{UID: uid, ModSeq: r.modseq, Flags: st.kw.flagStrings(r.sys, r.kwset)})
 				continue
 			}
@@ -271,8 +271,6 @@ func (e *engine) StoreFlags(ctx context.Context, user, mailbox string, uids []ui
 	}
 	return out, nil
 }
-
-func sameSet(t *kwTable, a, b uint32) bool { return a == b }
 
 func sortedUnique(uids []uint32) []uint32 {
 	s := append([]uint32(nil), uids...)

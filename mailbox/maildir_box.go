@@ -233,7 +233,7 @@ func (m *mdBox) replay(st *mstate, repair, emit bool) ([]Event, error) {
 			if repair {
 				// Torn tail of a crashed writer: nothing after it was
 				// acknowledged; the Maildir scan recovers files.
-				if err := m.idx.Truncate(off0(lr)); err != nil {
+				if err := m.idx.Truncate(lr.off); err != nil {
 					return evs, err
 				}
 				datasync(m.idx)
@@ -245,8 +245,6 @@ func (m *mdBox) replay(st *mstate, repair, emit bool) ([]Event, error) {
 	}
 	return evs, nil
 }
-
-func off0(lr *logReader) int64 { return lr.off }
 
 // apply replays one record into st.
 func (m *mdBox) apply(st *mstate, off int64, p []byte, emit func(Event)) {

@@ -133,3 +133,49 @@ func TestMailboxCommandsAgainstServer(t *testing.T) {
 		t.Errorf("after CLOSE: %+v %v", st, err)
 	}
 }
+
+// Many goroutines share one client: commands interleave on the wire and
+// every one gets its own result.
+func TestConcurrentCommandsAgainstServer(t *testing.T) {
+	addr := startServer(t)
+	c := login(t, addr, nil)
+	for i := 0; i < 5; i++ {
+		msg := "From: x@y\r\nSubject: m" + string(rune('0'+i)) + "\r\n\r\nbody\r\n"
+		if _, err := c.Append("INBOX", int64(len(msg)), strings.NewReader(msg), nil).Wait(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := c.Select("INBOX", nil).Wait(); err != nil {
+		t.Fatal(err)
+	}
+	errs := make(chan error, 100)
+	for g := 0; g < 10; g++ {
+		go func() {
+			for i := 0; i < 10; i++ {
+				var err error
+				switch i % 3 {
+				case 0:
+					var st *imap.StatusData
+					st, err = c.Status("INBOX", &imap.StatusOptions{NumMessages: true}).Wait()
+					if err == nil && *st.NumMessages != 5 {
+						err = errors.New("wrong STATUS")
+					}
+				case 1:
+					var msgs []*imapclient.FetchMessage
+					msgs, err = c.Fetch(imap.SeqSetNum(uint32(g%5+1)), &imap.FetchOptions{UID: true, Envelope: true}, nil).Wait()
+					if err == nil && (len(msgs) != 1 || msgs[0].Envelope.Subject != "m"+string(rune('0'+g%5))) {
+						err = errors.New("FETCH got another command's data")
+					}
+				case 2:
+					err = c.Noop().Wait()
+				}
+				errs <- err
+			}
+		}()
+	}
+	for i := 0; i < 100; i++ {
+		if err := <-errs; err != nil {
+			t.Error(err)
+		}
+	}
+}

@@ -1,0 +1,382 @@
+package imap
+
+import (
+	"cmp"
+	"math"
+	"net/mail"
+	"slices"
+	"strings"
+	"time"
+)
+
+// SortMessage is what SORT and THREAD need to know of one message (RFC
+// 5256): the number to report and raw header values. Sort and the Thread
+// functions take messages in mailbox order (ascending sequence numbers):
+// their position is the implicit last sort criterion (RFC 5256 §3) and
+// breaks ties between equal sent dates (§2.2).
+//
+// Only the fields the requested keys use need to be filled: Date for
+// DATE and THREAD, Subject for SUBJECT and THREAD, MessageID, InReplyTo
+// and References for THREAD REFERENCES, the addresses for FROM, TO, CC,
+// DISPLAYFROM and DISPLAYTO.
+type SortMessage struct {
+	Num          uint32 // reported number: sequence number or UID
+	InternalDate time.Time
+	Size         int64
+
+	Date    string // raw Date: header
+	Subject string // raw Subject: header (encoded words allowed)
+	From    []Address
+	To      []Address
+	Cc      []Address
+
+	MessageID  string // raw Message-ID: header
+	InReplyTo  string // raw In-Reply-To: header
+	References string // raw References: header
+}
+
+// SentDate returns the sent date of RFC 5256 §2.2: the Date header
+// normalised to UTC; an invalid time zone counts as UTC and an invalid
+// time as 00:00:00. A missing or unparseable Date falls back to the
+// internal date.
+func SentDate(date string, internal time.Time) time.Time {
+	if t, ok := parseSentDate(date); ok {
+		return t
+	}
+	return internal.UTC()
+}
+
+// parseSentDate parses an RFC 5322 date, leniently.
+func parseSentDate(s string) (time.Time, bool) {
+	s = strings.TrimSpace(s)
+	if s == "" {
+		return time.Time{}, false
+	}
+	if t, err := mail.ParseDate(s); err == nil {
+		return t.UTC(), true
+	}
+	return parseDateLenient(stripComments(s))
+}
+
+var monthNames = [...]string{"jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"}
+
+// zoneOffsets are the obsolete zone names of RFC 5322 §4.3, in minutes.
+var zoneOffsets = map[string]int{
+	"UT": 0, "GMT": 0, "Z": 0, "UTC": 0,
+	"EST": -5 * 60, "EDT": -4 * 60, "CST": -6 * 60, "CDT": -5 * 60,
+	"MST": -7 * 60, "MDT": -6 * 60, "PST": -8 * 60, "PDT": -7 * 60,
+}
+
+// parseDateLenient finds a day, month name and year (in any order of
+// day/month that mail sends), an optional hh:mm[:ss] and an optional
+// zone. Without day, month and year the date is invalid.
+func parseDateLenient(s string) (time.Time, bool) {
+	fields := strings.FieldsFunc(s, func(r rune) bool { return r == ' ' || r == ',' || r == '\t' })
+	day, month, year := -1, -1, -1
+	hour, minute, sec := 0, 0, 0
+	zone := 0
+	for k, f := range fields {
+		if k > 12 {
+			break
+		}
+		lf := strings.ToLower(f)
+		switch {
+		case month < 0 && len(lf) >= 3 && monthIndex(lf[:3]) >= 0 && isAlpha(lf):
+			month = monthIndex(lf[:3])
+		case strings.IndexByte(f, ':') > 0:
+			h, m, sc, ok := parseClock(f)
+			if ok {
+				hour, minute, sec = h, m, sc
+			}
+		case (f[0] == '+' || f[0] == '-') && len(f) == 5 && allDigits(f[1:]):
+			zh, zm := atoi(f[1:3]), atoi(f[3:5])
+			if zh < 24 && zm < 60 {
+				zone = zh*60 + zm
+				if f[0] == '-' {
+					zone = -zone
+				}
+			}
+		case allDigits(f):
+			n := atoi(f)
+			switch {
+			case day < 0 && len(f) <= 2 && n >= 1 && n <= 31:
+				day = n
+			case year < 0 && (len(f) == 4 || len(f) == 2 || len(f) == 3):
+				year = n
+				switch len(f) {
+				case 2: // RFC 5322 §4.3
+					if n < 50 {
+						year += 2000
+					} else {
+						year += 1900
+					}
+				case 3:
+					year += 1900
+				}
+			}
+		default:
+			if off, ok := zoneOffsets[strings.ToUpper(f)]; ok {
+				zone = off
+			}
+		}
+	}
+	if day < 0 || month < 0 || year < 0 {
+		return time.Time{}, false
+	}
+	t := time.Date(year, time.Month(month+1), day, hour, minute, sec, 0, time.UTC)
+	return t.Add(-time.Duration(zone) * time.Minute), true
+}
+
+func monthIndex(s string) int {
+	for i, m := range monthNames {
+		if m == s {
+			return i
+		}
+	}
+	return -1
+}
+
+func parseClock(f string) (h, m, s int, ok bool) {
+	parts := strings.Split(f, ":")
+	if len(parts) < 2 || len(parts) > 3 {
+		return 0, 0, 0, false
+	}
+	for _, p := range parts {
+		if len(p) == 0 || len(p) > 2 || !allDigits(p) {
+			return 0, 0, 0, false
+		}
+	}
+	h, m = atoi(parts[0]), atoi(parts[1])
+	if len(parts) == 3 {
+		s = atoi(parts[2])
+	}
+	if h > 23 || m > 59 || s > 60 {
+		return 0, 0, 0, false // §2.2: an invalid time counts as 00:00:00
+	}
+	return h, m, s, true
+}
+
+func allDigits(s string) bool {
+	if s == "" {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return false
+		}
+	}
+	return true
+}
+
+func isAlpha(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if c := s[i] | 0x20; c < 'a' || c > 'z' {
+			return false
+		}
+	}
+	return true
+}
+
+func atoi(s string) int {
+	n := 0
+	for i := 0; i < len(s) && i < 9; i++ {
+		n = n*10 + int(s[i]-'0')
+	}
+	return n
+}
+
+// dateKey turns a time into a sortable integer without allocation
+// (nanoseconds, clamped to the range of int64).
+func dateKey(t time.Time) int64 {
+	if t.IsZero() {
+		return math.MinInt64
+	}
+	const maxSec = math.MaxInt64/1_000_000_000 - 1
+	sec := t.Unix()
+	switch {
+	case sec >= maxSec:
+		return math.MaxInt64
+	case sec <= -maxSec:
+		return math.MinInt64 + 1
+	}
+	return sec*1e9 + int64(t.Nanosecond())
+}
+
+// firstAddress returns the first address that is not a group marker:
+// RFC 5256 §3 sorts CC, FROM and TO by its addr-mailbox.
+func firstAddress(list []Address) (Address, bool) {
+	for _, a := range list {
+		if a.IsGroupStart() || a.IsGroupEnd() {
+			continue
+		}
+		return a, true
+	}
+	return Address{}, false
+}
+
+// displayKey is the DISPLAYFROM/DISPLAYTO key of RFC 5957 §3: the decoded
+// display name of the first address, or its addr-spec when it has none.
+func displayKey(list []Address) string {
+	a, ok := firstAddress(list)
+	if !ok {
+		return ""
+	}
+	if name := strings.TrimSpace(DecodeHeader(a.Name)); name != "" {
+		return name
+	}
+	return a.Addr()
+}
+
+// sortKeys holds the precomputed keys of every message, so that sorting
+// compares integers and strings only (no allocation per comparison).
+type sortKeys struct {
+	arrival, date, size               []int64
+	subject, from, to, cc, dFrom, dTo []string
+}
+
+func buildSortKeys(msgs []SortMessage, criteria []SortCriterion) *sortKeys {
+	k := &sortKeys{}
+	n := len(msgs)
+	for _, c := range criteria {
+		switch c.Key {
+		case SortArrival:
+			if k.arrival == nil {
+				k.arrival = make([]int64, n)
+				for i := range msgs {
+					k.arrival[i] = dateKey(msgs[i].InternalDate)
+				}
+			}
+		case SortDate:
+			if k.date == nil {
+				k.date = sentDateKeys(msgs)
+			}
+		case SortSize:
+			if k.size == nil {
+				k.size = make([]int64, n)
+				for i := range msgs {
+					k.size[i] = msgs[i].Size
+				}
+			}
+		case SortSubject:
+			if k.subject == nil {
+				k.subject = make([]string, n)
+				for i := range msgs {
+					k.subject[i] = CollationKey(BaseSubject(msgs[i].Subject))
+				}
+			}
+		case SortFrom:
+			k.from = mailboxKeys(k.from, msgs, func(m *SortMessage) []Address { return m.From })
+		case SortTo:
+			k.to = mailboxKeys(k.to, msgs, func(m *SortMessage) []Address { return m.To })
+		case SortCc:
+			k.cc = mailboxKeys(k.cc, msgs, func(m *SortMessage) []Address { return m.Cc })
+		case SortDisplayFrom:
+			k.dFrom = displayKeys(k.dFrom, msgs, func(m *SortMessage) []Address { return m.From })
+		case SortDisplayTo:
+			k.dTo = displayKeys(k.dTo, msgs, func(m *SortMessage) []Address { return m.To })
+		}
+	}
+	return k
+}
+
+func sentDateKeys(msgs []SortMessage) []int64 {
+	out := make([]int64, len(msgs))
+	for i := range msgs {
+		out[i] = dateKey(SentDate(msgs[i].Date, msgs[i].InternalDate))
+	}
+	return out
+}
+
+func mailboxKeys(have []string, msgs []SortMessage, get func(*SortMessage) []Address) []string {
+	if have != nil {
+		return have
+	}
+	out := make([]string, len(msgs))
+	for i := range msgs {
+		if a, ok := firstAddress(get(&msgs[i])); ok {
+			out[i] = CollationKey(a.Mailbox)
+		}
+	}
+	return out
+}
+
+func displayKeys(have []string, msgs []SortMessage, get func(*SortMessage) []Address) []string {
+	if have != nil {
+		return have
+	}
+	out := make([]string, len(msgs))
+	for i := range msgs {
+		out[i] = CollationKey(displayKey(get(&msgs[i])))
+	}
+	return out
+}
+
+// compare compares messages i and j by one criterion (ascending).
+func (k *sortKeys) compare(key SortKey, i, j int32) int {
+	switch key {
+	case SortArrival:
+		return cmp.Compare(k.arrival[i], k.arrival[j])
+	case SortDate:
+		return cmp.Compare(k.date[i], k.date[j])
+	case SortSize:
+		return cmp.Compare(k.size[i], k.size[j])
+	case SortSubject:
+		return strings.Compare(k.subject[i], k.subject[j])
+	case SortFrom:
+		return strings.Compare(k.from[i], k.from[j])
+	case SortTo:
+		return strings.Compare(k.to[i], k.to[j])
+	case SortCc:
+		return strings.Compare(k.cc[i], k.cc[j])
+	case SortDisplayFrom:
+		return strings.Compare(k.dFrom[i], k.dFrom[j])
+	case SortDisplayTo:
+		return strings.Compare(k.dTo[i], k.dTo[j])
+	}
+	return 0
+}
+
+// IsSortKey reports whether key is a sort key Sort knows.
+func IsSortKey(key SortKey) bool {
+	switch key {
+	case SortArrival, SortCc, SortDate, SortFrom, SortSize, SortSubject, SortTo, SortDisplayFrom, SortDisplayTo:
+		return true
+	}
+	return false
+}
+
+// Sort orders messages by the criteria of a SORT program (RFC 5256 §3)
+// and returns their Nums. Strings compare by i;unicode-casemap (the empty
+// string first: a missing header is the empty string); REVERSE reverses
+// one criterion; messages equal under every criterion keep mailbox order
+// (the implicit sequence-number criterion, which REVERSE never affects).
+// Unknown keys compare equal.
+func Sort(msgs []SortMessage, criteria []SortCriterion) []uint32 {
+	order := SortOrder(msgs, criteria)
+	out := make([]uint32, len(order))
+	for k, i := range order {
+		out[k] = msgs[i].Num
+	}
+	return out
+}
+
+// SortOrder is Sort returning positions in msgs instead of Nums.
+func SortOrder(msgs []SortMessage, criteria []SortCriterion) []int32 {
+	keys := buildSortKeys(msgs, criteria)
+	order := make([]int32, len(msgs))
+	for i := range order {
+		order[i] = int32(i)
+	}
+	slices.SortFunc(order, func(i, j int32) int {
+		for _, c := range criteria {
+			if r := keys.compare(c.Key, i, j); r != 0 {
+				if c.Reverse {
+					return -r
+				}
+				return r
+			}
+		}
+		return cmp.Compare(i, j)
+	})
+	return order
+}

@@ -247,3 +247,42 @@ func TestMaildirSyncMarker(t *testing.T) {
 		t.Fatalf("external flag change not picked up: %+v", l)
 	}
 }
+
+// A message file another program renamed (new/ → cur/ with flags, as a
+// mail reader does) is still found by Open before any rescan.
+func TestMaildirOpenAfterExternalRename(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	s := openMD(t, dir)
+	defer s.Close()
+	s.CreateUser(ctx, "u", "p")
+	uid, err := s.Append(ctx, "u", "INBOX", strings.NewReader("Subject: moved\r\n\r\n"), nil, time.Time{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	md := filepath.Join(dir, "u", "Maildir")
+	ents, _ := os.ReadDir(filepath.Join(md, "new"))
+	if len(ents) != 1 {
+		t.Fatalf("new/ has %d files", len(ents))
+	}
+	if err := os.Rename(filepath.Join(md, "new", ents[0].Name()), filepath.Join(md, "cur", ents[0].Name()+":2,S")); err != nil {
+		t.Fatal(err)
+	}
+	r, err := s.Open(ctx, "u", "INBOX", uid)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := io.ReadAll(r)
+	r.Close()
+	if string(b) != "Subject: moved\r\n\r\n" {
+		t.Fatalf("read %q", b)
+	}
+	// Our own flag change still works on the renamed file.
+	if _, err := s.StoreFlags(ctx, "u", "INBOX", []uint32{uid}, mailbox.FlagsAdd, []string{`\Flagged`}, 0); err != nil {
+		t.Fatal(err)
+	}
+	ents, _ = os.ReadDir(filepath.Join(md, "cur"))
+	if len(ents) != 1 || !strings.HasSuffix(ents[0].Name(), ":2,F") {
+		t.Fatalf("cur/ %v", ents)
+	}
+}

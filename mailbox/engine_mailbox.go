@@ -87,9 +87,9 @@ func (e *engine) write(mb *mbox, fn func() ([]Event, error)) error {
 	if err != nil {
 		return err
 	}
+	defer mb.be.end()
 	e.applyForeign(mb, evs)
 	evs, err = fn()
-	mb.be.end()
 	mb.feed.Publish(evs...)
 	return err
 }

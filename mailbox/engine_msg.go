@@ -2,6 +2,7 @@ package mailbox
 
 import (
 	"context"
+	"errors"
 	"io"
 	"sort"
 	"time"
@@ -82,12 +83,30 @@ func (e *engine) commitLoop(mb *mbox) {
 			return
 		}
 		mb.qmu.Unlock()
-		e.commitBatch(mb, batch)
+		e.safeCommit(mb, batch)
 		for _, r := range batch {
 			close(r.done)
 		}
 	}
 }
+
+// safeCommit keeps a bug in one commit from wedging the mailbox: the
+// batch fails, the next one still runs.
+func (e *engine) safeCommit(mb *mbox, batch []*appendReq) {
+	defer func() {
+		if p := recover(); p != nil {
+			e.opts.Logger.Error("mailbox: panic in commit", "mailbox", mb.name, "panic", p)
+			for _, r := range batch {
+				if r.err == nil {
+					r.err, r.uid = errCommitPanic, 0
+				}
+			}
+		}
+	}()
+	e.commitBatch(mb, batch)
+}
+
+var errCommitPanic = errors.New("mailbox: internal error in commit")
 
 func (e *engine) commitBatch(mb *mbox, batch []*appendReq) {
 	fail := func(r *appendReq, err error) {

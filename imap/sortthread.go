@@ -3,7 +3,6 @@ package imap
 import (
 	"cmp"
 	"math"
-	"net/mail"
 	"slices"
 	"strings"
 	"time"
@@ -46,51 +45,40 @@ func SentDate(date string, internal time.Time) time.Time {
 	return internal.UTC()
 }
 
-// parseSentDate parses an RFC 5322 date, leniently.
+// parseSentDate parses an RFC 5322 date (§3.3 and the obsolete forms of
+// §4.3) leniently and without allocating: it finds a day, a month name
+// and a year in any order mail uses, an optional hh:mm[:ss] and an
+// optional zone. Without day, month and year the date is invalid.
 func parseSentDate(s string) (time.Time, bool) {
-	s = strings.TrimSpace(s)
-	if s == "" {
-		return time.Time{}, false
+	if strings.IndexByte(s, '(') >= 0 {
+		s = stripComments(s)
 	}
-	if t, err := mail.ParseDate(s); err == nil {
-		return t.UTC(), true
-	}
-	return parseDateLenient(stripComments(s))
-}
-
-var monthNames = [...]string{"jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"}
-
-// zoneOffsets are the obsolete zone names of RFC 5322 §4.3, in minutes.
-var zoneOffsets = map[string]int{
-	"UT": 0, "GMT": 0, "Z": 0, "UTC": 0,
-	"EST": -5 * 60, "EDT": -4 * 60, "CST": -6 * 60, "CDT": -5 * 60,
-	"MST": -7 * 60, "MDT": -6 * 60, "PST": -8 * 60, "PDT": -7 * 60,
-}
-
-// parseDateLenient finds a day, month name and year (in any order of
-// day/month that mail sends), an optional hh:mm[:ss] and an optional
-// zone. Without day, month and year the date is invalid.
-func parseDateLenient(s string) (time.Time, bool) {
-	fields := strings.FieldsFunc(s, func(r rune) bool { return r == ' ' || r == ',' || r == '\t' })
 	day, month, year := -1, -1, -1
 	hour, minute, sec := 0, 0, 0
 	zone := 0
-	for k, f := range fields {
-		if k > 12 {
+	for tokens := 0; tokens < 16; tokens++ {
+		for len(s) > 0 && (s[0] == ' ' || s[0] == ',' || s[0] == '\t' || s[0] == '\r' || s[0] == '\n') {
+			s = s[1:]
+		}
+		if s == "" {
 			break
 		}
-		lf := strings.ToLower(f)
+		end := 0
+		for end < len(s) && s[end] != ' ' && s[end] != ',' && s[end] != '\t' && s[end] != '\r' && s[end] != '\n' {
+			end++
+		}
+		f := s[:end]
+		s = s[end:]
 		switch {
-		case month < 0 && len(lf) >= 3 && monthIndex(lf[:3]) >= 0 && isAlpha(lf):
-			month = monthIndex(lf[:3])
+		case month < 0 && len(f) >= 3 && isAlpha(f) && monthIndex(f[:3]) >= 0:
+			month = monthIndex(f[:3])
 		case strings.IndexByte(f, ':') > 0:
-			h, m, sc, ok := parseClock(f)
-			if ok {
+			if h, m, sc, ok := parseClock(f); ok {
 				hour, minute, sec = h, m, sc
 			}
 		case (f[0] == '+' || f[0] == '-') && len(f) == 5 && allDigits(f[1:]):
-			zh, zm := atoi(f[1:3]), atoi(f[3:5])
-			if zh < 24 && zm < 60 {
+			// An invalid zone counts as UTC (RFC 5256 §2.2).
+			if zh, zm := atoi(f[1:3]), atoi(f[3:5]); zh < 24 && zm < 60 {
 				zone = zh*60 + zm
 				if f[0] == '-' {
 					zone = -zone
@@ -101,7 +89,7 @@ func parseDateLenient(s string) (time.Time, bool) {
 			switch {
 			case day < 0 && len(f) <= 2 && n >= 1 && n <= 31:
 				day = n
-			case year < 0 && (len(f) == 4 || len(f) == 2 || len(f) == 3):
+			case year < 0 && len(f) >= 2 && len(f) <= 4:
 				year = n
 				switch len(f) {
 				case 2: // RFC 5322 §4.3
@@ -115,7 +103,7 @@ func parseDateLenient(s string) (time.Time, bool) {
 				}
 			}
 		default:
-			if off, ok := zoneOffsets[strings.ToUpper(f)]; ok {
+			if off, ok := zoneOffset(f); ok {
 				zone = off
 			}
 		}
@@ -127,9 +115,29 @@ func parseDateLenient(s string) (time.Time, bool) {
 	return t.Add(-time.Duration(zone) * time.Minute), true
 }
 
+// zoneOffset knows the obsolete zone names of RFC 5322 §4.3 (minutes east
+// of UTC).
+func zoneOffset(name string) (int, bool) {
+	for _, z := range [...]struct {
+		name string
+		off  int
+	}{
+		{"UT", 0}, {"GMT", 0}, {"UTC", 0}, {"Z", 0},
+		{"EST", -5 * 60}, {"EDT", -4 * 60}, {"CST", -6 * 60}, {"CDT", -5 * 60},
+		{"MST", -7 * 60}, {"MDT", -6 * 60}, {"PST", -8 * 60}, {"PDT", -7 * 60},
+	} {
+		if strings.EqualFold(name, z.name) {
+			return z.off, true
+		}
+	}
+	return 0, false
+}
+
+var monthNames = [...]string{"jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"}
+
 func monthIndex(s string) int {
 	for i, m := range monthNames {
-		if m == s {
+		if strings.EqualFold(m, s) {
 			return i
 		}
 	}
@@ -137,17 +145,30 @@ func monthIndex(s string) int {
 }
 
 func parseClock(f string) (h, m, s int, ok bool) {
-	parts := strings.Split(f, ":")
-	if len(parts) < 2 || len(parts) > 3 {
+	var parts [3]string
+	n := 0
+	for n < 3 {
+		i := strings.IndexByte(f, ':')
+		if i < 0 {
+			parts[n] = f
+			n++
+			f = ""
+			break
+		}
+		parts[n] = f[:i]
+		f = f[i+1:]
+		n++
+	}
+	if n < 2 || f != "" {
 		return 0, 0, 0, false
 	}
-	for _, p := range parts {
+	for _, p := range parts[:n] {
 		if len(p) == 0 || len(p) > 2 || !allDigits(p) {
 			return 0, 0, 0, false
 		}
 	}
 	h, m = atoi(parts[0]), atoi(parts[1])
-	if len(parts) == 3 {
+	if n == 3 {
 		s = atoi(parts[2])
 	}
 	if h > 23 || m > 59 || s > 60 {

@@ -1,0 +1,280 @@
+package imap
+
+import (
+	"fmt"
+	"math/rand/v2"
+	"strings"
+	"testing"
+	"time"
+)
+
+// The THREAD responses of RFC 5256 §3 and §4 parse and format back
+// byte for byte.
+func TestThreadWireRFCExamples(t *testing.T) {
+	examples := []string{
+		"(2)(3 6 (4 23)(44 7 96))",
+		"((3)(5))",
+		"(166)(167)(168)(169)(172)(170)(171)(173)(174 (175)(176)(178)(181)(180))(179)(177 (183)(182)(188)(184)(185)(186)(187)(189))(190)(191)(192)(193)(194 195)(196 (197)(198))(199)(200 202)(201)(203)(204)(205)(206 207)(208)",
+		"(166)(167)(168)(169)(172)((170)(179))(171)(173)((174)(175)(176)(178)(181)(180))((177)(183)(182)(188 (184)(189))(185 186)(187))(190)(191)(192)(193)((194)(195 196))(197 198)(199)(200 202)(201)(203)(204)(205 206 207)(208)",
+		"",
+	}
+	for _, ex := range examples {
+		th, err := ParseThreads(ex)
+		if err != nil {
+			t.Fatalf("ParseThreads(%q): %v", ex, err)
+		}
+		if got := FormatThreads(th); got != ex {
+			t.Errorf("round trip:\n got  %s\n want %s", got, ex)
+		}
+	}
+	// The structure of the §4 example: 3 -> 6 -> {4 -> 23, 44 -> 7 -> 96}.
+	th, _ := ParseThreads("(2)(3 6 (4 23)(44 7 96))")
+	if len(th) != 2 || fmt.Sprint(th[1].Chain) != "[3 6]" || len(th[1].Children) != 2 ||
+		fmt.Sprint(th[1].Children[1].Chain) != "[44 7 96]" {
+		t.Errorf("parsed structure wrong: %+v", th[1])
+	}
+}
+
+func TestParseThreadsErrors(t *testing.T) {
+	for _, bad := range []string{"(", ")", "(1", "(0)", "()", "(1)(", "(a)", "(1 (2)", "(99999999999)", "x", strings.Repeat("(", MaxThreadDepth+2) + "1" + strings.Repeat(")", MaxThreadDepth+2)} {
+		if _, err := ParseThreads(bad); err == nil {
+			t.Errorf("ParseThreads(%q): no error", bad)
+		}
+	}
+	// Lenient about white space the RFC examples show between lists.
+	if th, err := ParseThreads("(1) (2 3)"); err != nil || len(th) != 2 {
+		t.Errorf("spaces between threads: %v %v", th, err)
+	}
+}
+
+func TestFormatThreadsCollapsesSingleChild(t *testing.T) {
+	th := []*Thread{
+		{Chain: []uint32{1}, Children: []*Thread{{Chain: []uint32{2}, Children: []*Thread{{Chain: []uint32{3}}, {Chain: []uint32{4}}}}}},
+		{Children: []*Thread{{Chain: []uint32{5}}}}, // a dummy with one child is the child
+	}
+	if got := FormatThreads(th); got != "(1 2 (3)(4))(5)" {
+		t.Errorf("got %s", got)
+	}
+}
+
+// checkThreads verifies the invariants every THREAD result must keep:
+// each message exactly once, no empty or single-child dummies, dummies only
+// at the top.
+func checkThreads(t *testing.T, msgs []SortMessage, threads []*Thread) {
+	t.Helper()
+	seen := make(map[uint32]int)
+	var walk func(th *Thread, top bool)
+	walk = func(th *Thread, top bool) {
+		if len(th.Chain) == 0 {
+			if !top {
+				t.Fatalf("nested dummy in %s", FormatThreads(threads))
+			}
+			if len(th.Children) < 2 {
+				t.Fatalf("dummy with %d children in %s", len(th.Children), FormatThreads(threads))
+			}
+		}
+		if len(th.Children) == 1 {
+			t.Fatalf("single child not folded into the chain: %s", FormatThreads(threads))
+		}
+		for _, n := range th.Chain {
+			seen[n]++
+		}
+		for _, c := range th.Children {
+			walk(c, false)
+		}
+	}
+	for _, th := range threads {
+		walk(th, true)
+	}
+	for _, m := range msgs {
+		if seen[m.Num] != 1 {
+			t.Fatalf("message %d appears %d times in %s", m.Num, seen[m.Num], FormatThreads(threads))
+		}
+	}
+	if len(seen) != len(msgs) {
+		t.Fatalf("%d numbers for %d messages", len(seen), len(msgs))
+	}
+	wire := FormatThreads(threads)
+	back, err := ParseThreads(wire)
+	if err != nil || FormatThreads(back) != wire {
+		t.Fatalf("wire form does not parse back: %q: %v", wire, err)
+	}
+}
+
+// fuzzMessages builds a random reference graph from data: few IDs, so
+// that duplicates, self references, cycles and missing parents are
+// common.
+func fuzzMessages(data []byte) []SortMessage {
+	subjects := []string{"a", "Re: a", "b", "Fwd: b", "", "Re:", "[x] a", "[fwd: b]", "a (fwd)"}
+	next := func() byte {
+		if len(data) == 0 {
+			return 0
+		}
+		b := data[0]
+		data = data[1:]
+		return b
+	}
+	n := int(next()) % 64
+	msgs := make([]SortMessage, n)
+	base := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	for i := range msgs {
+		m := &msgs[i]
+		m.Num = uint32(i + 1)
+		m.InternalDate = base.Add(time.Duration(next()%16) * time.Hour)
+		if b := next(); b%4 != 0 {
+			m.Date = base.Add(time.Duration(b%8) * time.Hour).Format(time.RFC1123Z)
+		}
+		m.Subject = subjects[int(next())%len(subjects)]
+		if b := next(); b%8 != 0 {
+			m.MessageID = fmt.Sprintf("<%d@x>", b%16)
+		}
+		nrefs := int(next()) % 6
+		var refs []string
+		for k := 0; k < nrefs; k++ {
+			refs = append(refs, fmt.Sprintf("<%d@x>", next()%16))
+		}
+		if next()%2 == 0 {
+			m.References = strings.Join(refs, " ")
+		} else {
+			m.InReplyTo = strings.Join(refs, " ")
+		}
+	}
+	return msgs
+}
+
+func FuzzThreadReferences(f *testing.F) {
+	f.Add([]byte{})
+	f.Add([]byte{5, 1, 1, 1, 1, 2, 0, 1, 2, 3, 4, 5, 6, 7, 8, 9})
+	f.Add([]byte("\x20the quick brown fox jumps over the lazy dog, again and again and again"))
+	rng := rand.New(rand.NewPCG(1, 2))
+	for k := 0; k < 8; k++ {
+		b := make([]byte, 200)
+		for i := range b {
+			b[i] = byte(rng.UintN(256))
+		}
+		f.Add(b)
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		msgs := fuzzMessages(data)
+		checkThreads(t, msgs, ReferenceThreads(msgs))
+		checkThreads(t, msgs, OrderedSubjectThreads(msgs))
+	})
+}
+
+// A References header far longer than MaxThreadReferences still threads
+// under its last ID.
+func TestThreadManyReferences(t *testing.T) {
+	var refs []string
+	for i := 0; i < 3*MaxThreadReferences; i++ {
+		refs = append(refs, fmt.Sprintf("<r%d@x>", i))
+	}
+	msgs := []SortMessage{
+		{Num: 1, MessageID: fmt.Sprintf("<r%d@x>", 3*MaxThreadReferences-1)},
+		{Num: 2, MessageID: "<last@x>", References: strings.Join(refs, " ")},
+	}
+	if got := FormatThreads(ReferenceThreads(msgs)); got != "(1 2)" {
+		t.Errorf("got %s", got)
+	}
+}
+
+// A long reply chain (each message answering the previous one) is one
+// thread, and threading it does not take quadratic time.
+func TestThreadLongChain(t *testing.T) {
+	const n = 20000
+	msgs := make([]SortMessage, n)
+	for i := range msgs {
+		msgs[i] = SortMessage{Num: uint32(i + 1), MessageID: fmt.Sprintf("<c%d@x>", i), Subject: "Re: chain"}
+		if i > 0 {
+			msgs[i].InReplyTo = fmt.Sprintf("<c%d@x>", i-1)
+		}
+	}
+	th := ReferenceThreads(msgs)
+	if len(th) != 1 || len(th[0].Chain) != n {
+		t.Fatalf("got %d threads", len(th))
+	}
+	checkThreads(t, msgs, th)
+}
+
+// syntheticMailbox makes n messages shaped like a busy mailbox: threads of
+// a few replies, list tags, encoded subjects, dates spread over a year.
+func syntheticMailbox(n int) []SortMessage {
+	rng := rand.New(rand.NewPCG(42, 7))
+	base := time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC)
+	msgs := make([]SortMessage, n)
+	for i := range msgs {
+		topic := rng.IntN(n/5 + 1)
+		subj := fmt.Sprintf("Topic number %d", topic)
+		switch rng.IntN(4) {
+		case 0:
+			subj = "Re: " + subj
+		case 1:
+			subj = "[list] Re: " + subj
+		case 2:
+			subj = "=?UTF-8?Q?Caf=C3=A9_" + fmt.Sprint(topic) + "?="
+		}
+		d := base.Add(time.Duration(rng.Int64N(365*24*3600)) * time.Second)
+		m := SortMessage{
+			Num:          uint32(i + 1),
+			InternalDate: d.Add(time.Minute),
+			Size:         int64(1000 + rng.IntN(100000)),
+			Date:         d.Format(time.RFC1123Z),
+			Subject:      subj,
+			From:         []Address{{Name: "User", Mailbox: fmt.Sprintf("user%d", rng.IntN(500)), Host: "example.org"}},
+			MessageID:    fmt.Sprintf("<%d.%d@example.org>", i, topic),
+		}
+		if i > 0 && rng.IntN(3) > 0 {
+			p := rng.IntN(i)
+			m.InReplyTo = msgs[p].MessageID
+			m.References = msgs[p].References + " " + msgs[p].MessageID
+			if len(m.References) > 2000 {
+				m.References = m.References[len(m.References)-2000:]
+			}
+		}
+		msgs[i] = m
+	}
+	return msgs
+}
+
+func BenchmarkSortDate100k(b *testing.B) {
+	msgs := syntheticMailbox(100000)
+	prog := []SortCriterion{{Key: SortDate}}
+	b.ReportAllocs()
+	for b.Loop() {
+		Sort(msgs, prog)
+	}
+}
+
+func BenchmarkSortSubject100k(b *testing.B) {
+	msgs := syntheticMailbox(100000)
+	prog := []SortCriterion{{Key: SortSubject}, {Key: SortDate, Reverse: true}}
+	b.ReportAllocs()
+	for b.Loop() {
+		Sort(msgs, prog)
+	}
+}
+
+func BenchmarkThreadReferences100k(b *testing.B) {
+	msgs := syntheticMailbox(100000)
+	b.ReportAllocs()
+	for b.Loop() {
+		ReferenceThreads(msgs)
+	}
+}
+
+func BenchmarkThreadOrderedSubject100k(b *testing.B) {
+	msgs := syntheticMailbox(100000)
+	b.ReportAllocs()
+	for b.Loop() {
+		OrderedSubjectThreads(msgs)
+	}
+}
+
+func BenchmarkBaseSubject(b *testing.B) {
+	subjects := []string{"Re: [list] Fwd: re: Budget", "Meeting agenda", "=?UTF-8?Q?Re:_caf=C3=A9?=", "[Fwd: Re: Spaces and tabs]"}
+	b.ReportAllocs()
+	for b.Loop() {
+		for _, s := range subjects {
+			BaseSubject(s)
+		}
+	}
+}

@@ -28,6 +28,7 @@ type backend interface {
 type staged interface {
 	size() int64
 	reader() (io.ReadCloser, error)
+	sync() error
 	discard()
 }
 
@@ -50,7 +51,9 @@ type flagChange struct {
 // engine's mailbox lock held, between begin and end, before the engine
 // applies the change to mstate; it returns only once the change is durable.
 type mbBackend interface {
-	stage(r io.Reader, max int64, mtime time.Time) (staged, error)
+	// stage writes a body to the staging area; with syncNow it is durable
+	// on return, otherwise after staged.sync.
+	stage(r io.Reader, max int64, mtime time.Time, syncNow bool) (staged, error)
 	// begin takes the cross-process lock and loads changes made by other
 	// processes into st, returning their events.
 	begin(st *mstate) ([]Event, error)

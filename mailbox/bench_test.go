@@ -59,6 +59,31 @@ func BenchmarkAppendDurable(b *testing.B) {
 	}
 }
 
+// BenchmarkAppendMany measures IMAP MULTIAPPEND-style batches of 100
+// durable messages (parallel fdatasyncs, one commit).
+func BenchmarkAppendMany(b *testing.B) {
+	ctx := context.Background()
+	s, err := mailbox.OpenMaildir(b.TempDir(), mailbox.Options{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer s.Close()
+	s.CreateUser(ctx, "u", "p")
+	body := body4K()
+	b.SetBytes(int64(len(body)))
+	b.ResetTimer()
+	for done := 0; done < b.N; done += 100 {
+		batch := make([]mailbox.AppendMessage, min(100, b.N-done))
+		for i := range batch {
+			batch[i].Body = strings.NewReader(body)
+		}
+		if _, err := s.AppendMany(ctx, "u", "INBOX", batch); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "msgs/s")
+}
+
 // makeBigMaildir writes n message files into an INBOX the way another
 // Maildir tool would and lets the store import them once, so the
 // benchmark starts from an indexed 100,000-message mailbox.

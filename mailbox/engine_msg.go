@@ -33,7 +33,7 @@ func (e *engine) Append(ctx context.Context, user, mailbox string, r io.Reader, 
 	if internalDate.IsZero() {
 		internalDate = now
 	}
-	stg, err := be.stage(r, e.opts.MaxMessageSize, internalDate)
+	stg, err := be.stage(r, e.opts.MaxMessageSize, internalDate, true)
 	if err != nil {
 		return 0, err
 	}

@@ -525,17 +525,40 @@ func (m *mdBox) locate(st *mstate, r *msgRec) (string, error) {
 // ---- staging and commits ----
 
 type mdStaged struct {
-	path string
-	n    int64
+	path     string
+	n        int64
+	unsynced bool // staged with syncNow=false and not synced yet
 }
 
 func (s *mdStaged) size() int64                    { return s.n }
 func (s *mdStaged) reader() (io.ReadCloser, error) { return os.Open(s.path) }
-func (s *mdStaged) discard()                       { os.Remove(s.path) }
+
+func (s *mdStaged) discard() { os.Remove(s.path) }
+
+// sync makes a body staged without syncNow durable. It reopens the file
+// (fsync works per inode) so a big batch does not hold a descriptor per
+// message.
+func (s *mdStaged) sync() error {
+	if !s.unsynced {
+		return nil
+	}
+	f, err := os.Open(s.path)
+	if err != nil {
+		return err
+	}
+	err = datasync(f)
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		s.unsynced = false
+	}
+	return err
+}
 
 var copyBufs = sync.Pool{New: func() any { b := make([]byte, 64<<10); return &b }}
 
-func (m *mdBox) stage(r io.Reader, limit int64, mtime time.Time) (staged, error) {
+func (m *mdBox) stage(r io.Reader, limit int64, mtime time.Time, syncNow bool) (staged, error) {
 	name := strconv.FormatInt(time.Now().UnixNano(), 10) + ".P" + strconv.Itoa(m.b.pid) + "Q" + strconv.FormatUint(m.b.counter.Add(1), 10) + ".mailwire"
 	p := filepath.Join(m.dir, "tmp", name)
 	f, err := os.OpenFile(p, os.O_CREATE|os.O_EXCL|os.O_WRONLY, 0o600)
@@ -553,7 +576,7 @@ func (m *mdBox) stage(r io.Reader, limit int64, mtime time.Time) (staged, error)
 		// which lets a rebuild recover it.
 		err = os.Chtimes(p, mtime, mtime)
 	}
-	if err == nil {
+	if err == nil && syncNow {
 		err = datasync(f)
 	}
 	if cerr := f.Close(); err == nil {
@@ -563,7 +586,7 @@ func (m *mdBox) stage(r io.Reader, limit int64, mtime time.Time) (staged, error)
 		os.Remove(p)
 		return nil, err
 	}
-	return &mdStaged{path: p, n: n}, nil
+	return &mdStaged{path: p, n: n, unsynced: !syncNow}, nil
 }
 
 func (m *mdBox) syncDirs(touched [2]bool) error {

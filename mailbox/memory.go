@@ -134,8 +134,9 @@ type memStaged struct{ b []byte }
 func (s *memStaged) size() int64                    { return int64(len(s.b)) }
 func (s *memStaged) reader() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(s.b)), nil }
 func (s *memStaged) discard()                       {}
+func (s *memStaged) sync() error                    { return nil }
 
-func (b *memBox) stage(r io.Reader, max int64, _ time.Time) (staged, error) {
+func (b *memBox) stage(r io.Reader, max int64, _ time.Time, _ bool) (staged, error) {
 	data, err := io.ReadAll(io.LimitReader(r, max+1))
 	if err != nil {
 		return nil, err

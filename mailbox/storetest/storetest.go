@@ -48,6 +48,7 @@ func Run(t *testing.T, newStore Factory) {
 		{"Quota", testQuota},
 		{"Metadata", testMetadata},
 		{"InvalidInput", testInvalidInput},
+		{"AppendMany", testAppendMany},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -708,4 +709,51 @@ func testInvalidInput(t *testing.T, s mailbox.Store) {
 	wantErr(t, s.CreateMailbox(ctx, "alice", "X", `\Bogus`), mailbox.ErrInvalidName)
 	_, err := s.Append(ctx, "alice", "INBOX", strings.NewReader("x"), []string{`\Bogus`}, time.Time{})
 	wantErr(t, err, mailbox.ErrInvalidFlag)
+}
+
+// testAppendMany runs only for stores implementing mailbox.BatchAppender.
+func testAppendMany(t *testing.T, s mailbox.Store) {
+	ba, ok := s.(mailbox.BatchAppender)
+	if !ok {
+		t.Skip("store does not implement mailbox.BatchAppender")
+	}
+	newUser(t, s, "alice")
+	sub, err := s.Watch(ctx, "alice", "INBOX")
+	must(t, err)
+	defer sub.Close()
+	date := time.Date(2024, 1, 2, 3, 4, 5, 0, time.UTC)
+	uids, err := ba.AppendMany(ctx, "alice", "INBOX", []mailbox.AppendMessage{
+		{Body: strings.NewReader(msg(1)), Flags: []string{`\Seen`}},
+		{Body: strings.NewReader(msg(2)), Flags: []string{"$Label"}, InternalDate: date},
+		{Body: strings.NewReader(msg(3))},
+	})
+	must(t, err)
+	if len(uids) != 3 || uids[0] >= uids[1] || uids[1] >= uids[2] {
+		t.Fatalf("UIDs %v", uids)
+	}
+	list, _ := s.List(ctx, "alice", "INBOX")
+	if len(list) != 3 || !slices.Equal(list[1].Flags, []string{"$Label"}) || !list[1].InternalDate.Equal(date) {
+		t.Fatalf("list %+v", list)
+	}
+	if readAll(t, s, "alice", "INBOX", uids[2]) != msg(3) {
+		t.Fatal("content differs")
+	}
+	if evs := drain(t, sub, 3); evs[2].UID != uids[2] {
+		t.Fatalf("events %+v", evs)
+	}
+	// All or nothing.
+	_, err = ba.AppendMany(ctx, "alice", "INBOX", []mailbox.AppendMessage{
+		{Body: strings.NewReader(msg(4))},
+		{Body: strings.NewReader(msg(5)), Flags: []string{`\Bogus`}},
+	})
+	wantErr(t, err, mailbox.ErrInvalidFlag)
+	must(t, s.SetQuota(ctx, "alice", 0, 4))
+	_, err = ba.AppendMany(ctx, "alice", "INBOX", []mailbox.AppendMessage{
+		{Body: strings.NewReader(msg(6))},
+		{Body: strings.NewReader(msg(7))},
+	})
+	wantErr(t, err, mailbox.ErrOverQuota)
+	if st, _ := s.Status(ctx, "alice", "INBOX"); st.Messages != 3 {
+		t.Fatalf("failed batches stored messages: %+v", st)
+	}
 }

@@ -25,7 +25,9 @@
 //
 // Any state: CAPABILITY, NOOP, LOGOUT, ID (RFC 2971). Not authenticated:
 // STARTTLS (buffered input discarded), AUTHENTICATE with SASL-IR
-// (RFC 4959; PLAIN built in, other mechanisms through SASLSession), LOGIN.
+// (RFC 4959; PLAIN over Session.Login built in; a SASLSession offers any
+// mechanism, e.g. the re-exported NewPlainServer, NewLoginServer and
+// NewScramSHA256Server of internal/sasl), LOGIN.
 // Authenticated: ENABLE (RFC 5161), SELECT, EXAMINE, CREATE (with
 // CREATE-SPECIAL-USE, RFC 6154), DELETE, RENAME, SUBSCRIBE, UNSUBSCRIBE,
 // LIST (LIST-EXTENDED RFC 5258, LIST-STATUS RFC 5819, CHILDREN RFC 3348,

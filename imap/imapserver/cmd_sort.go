@@ -1,0 +1,396 @@
+package imapserver
+
+import (
+	"bytes"
+	"io"
+	"strings"
+
+	"github.com/mailwire/mailwire/imap"
+)
+
+// SORT and THREAD (RFC 5256) and ESORT (RFC 5267 §3). The orderings are
+// computed by package imap (imap.SortOrder, imap.ReferenceThreads,
+// imap.OrderedSubjectThreads) on the header fields read here; the search
+// part reuses SEARCH's parser and evaluator.
+
+// sortCommands are the command-table entries of this file.
+var sortCommands = map[string]command{
+	"SORT":   {stateSelected, (*conn).cmdSort},
+	"THREAD": {stateSelected, (*conn).cmdThread},
+}
+
+// sortCapabilities are the CAPABILITY words for this file's commands.
+const sortCapabilities = "SORT SORT=DISPLAY THREAD=ORDEREDSUBJECT THREAD=REFERENCES ESORT"
+
+// maxSortHeader bounds the header bytes read per message for SORT and
+// THREAD; fields beyond it count as absent.
+const maxSortHeader = 256 << 10
+
+// sortFields says which header fields a SORT or THREAD needs.
+type sortFields uint16
+
+const (
+	sfDate sortFields = 1 << iota
+	sfSubject
+	sfFrom
+	sfTo
+	sfCc
+	sfMessageID
+	sfInReplyTo
+	sfReferences
+)
+
+// cmdSort implements SORT and UID SORT (RFC 5256 §3) with ESORT result
+// options (RFC 5267 §3): "SORT [RETURN (...)] (criteria) charset keys".
+func (c *conn) cmdSort(uid bool) *status {
+	c.expectSP()
+	var ret searchReturn
+	if c.peekAtom("RETURN") {
+		c.atomBytes()
+		c.expectSP()
+		ret.esearch = true
+		c.openParen()
+		for c.peek() != ')' {
+			switch c.atomUpper() {
+			case "MIN":
+				ret.min = true
+			case "MAX":
+				ret.max = true
+			case "COUNT":
+				ret.count = true
+			case "ALL":
+				ret.all = true
+			default:
+				c.fail("Unknown SORT return option")
+			}
+			if !c.sp() {
+				break
+			}
+		}
+		c.closeParen()
+		if !ret.min && !ret.max && !ret.count && !ret.all {
+			ret.all = true // RETURN () means ALL (RFC 4731 §3.1, RFC 5267 §3)
+		}
+		c.expectSP()
+	}
+	criteria := c.sortCriteria()
+	c.expectSP()
+	if st := c.sortCharset(); st != nil {
+		return st
+	}
+	c.expectSP()
+	key := c.parseSearchKeys()
+	c.expectEnd()
+
+	var need sortFields
+	for _, cr := range criteria {
+		switch cr.Key {
+		case imap.SortDate:
+			need |= sfDate
+		case imap.SortSubject:
+			need |= sfSubject
+		case imap.SortFrom, imap.SortDisplayFrom:
+			need |= sfFrom
+		case imap.SortTo, imap.SortDisplayTo:
+			need |= sfTo
+		case imap.SortCc:
+			need |= sfCc
+		}
+	}
+	msgs, highest, err := c.sortMessages(key, uid, need)
+	if err != nil {
+		return c.backendError("SORT", err)
+	}
+	order := imap.SortOrder(msgs, criteria)
+	nums := make([]uint32, len(order))
+	for k, i := range order {
+		nums[k] = msgs[i].Num
+	}
+	b := make([]byte, 0, 16+8*len(nums))
+	if !ret.esearch {
+		b = append(b, "* SORT"...)
+		for _, n := range nums {
+			b = append(b, ' ')
+			b = appendUint(b, uint64(n))
+		}
+		if key.usesModSeq() && len(nums) > 0 {
+			b = append(b, " (MODSEQ "...) // RFC 7162 §3.1.5
+			b = appendUint(b, highest)
+			b = append(b, ')')
+		}
+	} else {
+		// RFC 5267 §3: ESEARCH data in sort order; MIN and MAX are the
+		// first and last message of the sorted result.
+		b = append(b, "* ESEARCH (TAG "...)
+		b = appendString(b, c.tag)
+		b = append(b, ')')
+		if uid {
+			b = append(b, " UID"...)
+		}
+		if len(nums) > 0 {
+			if ret.min {
+				b = append(b, " MIN "...)
+				b = appendUint(b, uint64(nums[0]))
+			}
+			if ret.max {
+				b = append(b, " MAX "...)
+				b = appendUint(b, uint64(nums[len(nums)-1]))
+			}
+			if ret.all {
+				b = append(b, " ALL "...)
+				b = appendNumSet(b, nums) // ranges only for ascending runs
+			}
+		}
+		if ret.count {
+			b = append(b, " COUNT "...)
+			b = appendUint(b, uint64(len(nums)))
+		}
+		if key.usesModSeq() && len(nums) > 0 {
+			b = append(b, " MODSEQ "...)
+			b = appendUint(b, highest)
+		}
+	}
+	b = append(b, "\r\n"...)
+	c.bw.Write(b)
+	st := ok("SORT completed")
+	st.allowExpunge = uid // RFC 5256 §3: no EXPUNGE during SORT
+	return st
+}
+
+// cmdThread implements THREAD and UID THREAD (RFC 5256 §3):
+// "THREAD algorithm charset keys".
+func (c *conn) cmdThread(uid bool) *status {
+	c.expectSP()
+	alg := imap.ThreadAlgorithm(c.atomUpper())
+	need := sfDate | sfSubject
+	switch alg {
+	case imap.ThreadOrderedSubject:
+	case imap.ThreadReferences:
+		need |= sfMessageID | sfInReplyTo | sfReferences
+	default:
+		c.fail("Unknown threading algorithm")
+	}
+	c.expectSP()
+	if st := c.sortCharset(); st != nil {
+		return st
+	}
+	c.expectSP()
+	key := c.parseSearchKeys()
+	c.expectEnd()
+	msgs, _, err := c.sortMessages(key, uid, need)
+	if err != nil {
+		return c.backendError("THREAD", err)
+	}
+	threads, _ := imap.ThreadMessages(alg, msgs)
+	b := make([]byte, 0, 16+10*len(msgs))
+	b = append(b, "* THREAD"...)
+	if len(threads) > 0 {
+		b = append(b, ' ')
+		b = imap.AppendThreads(b, threads)
+	}
+	b = append(b, "\r\n"...)
+	c.bw.Write(b)
+	st := ok("THREAD completed")
+	st.allowExpunge = uid // RFC 5256 §3: no EXPUNGE during THREAD
+	return st
+}
+
+// sortCriteria parses "(" ["REVERSE" SP] key *(SP ...) ")".
+func (c *conn) sortCriteria() []imap.SortCriterion {
+	c.openParen()
+	var out []imap.SortCriterion
+	for {
+		var cr imap.SortCriterion
+		k := c.atomUpper()
+		if k == "REVERSE" {
+			cr.Reverse = true
+			c.expectSP()
+			k = c.atomUpper()
+		}
+		cr.Key = imap.SortKey(k)
+		if !imap.IsSortKey(cr.Key) {
+			c.fail("Unknown sort key")
+		}
+		out = append(out, cr)
+		if len(out) > 32 {
+			c.fail("Too many sort criteria")
+		}
+		if !c.sp() {
+			break
+		}
+	}
+	c.closeParen()
+	return out
+}
+
+// sortCharset reads the mandatory charset of SORT and THREAD: US-ASCII
+// and UTF-8 MUST be implemented (RFC 5256 §3), others get BADCHARSET.
+func (c *conn) sortCharset() *status {
+	cs := strings.ToUpper(c.astring())
+	if cs != "UTF-8" && cs != "US-ASCII" {
+		c.line = nil
+		return no("BADCHARSET (UTF-8 US-ASCII)", "Unsupported charset")
+	}
+	return nil
+}
+
+// sortMessages runs the search and collects, in mailbox order, what SORT
+// or THREAD needs of every match: the reported number (sequence number or
+// UID), internal date and size, and the header fields in need. Messages
+// another session expunged (the client has not been told yet) can no
+// longer be read and are left out, as RFC 2180 §4.3 allows for SEARCH.
+func (c *conn) sortMessages(key *searchKey, uid bool, need sortFields) ([]imap.SortMessage, uint64, error) {
+	matches, highest, err := c.search(key)
+	if err != nil || len(matches) == 0 {
+		return nil, highest, err
+	}
+	v := &c.sel.view
+	msgs := make([]imap.SortMessage, 0, len(matches))
+	uids := make([]uint32, len(matches))
+	for k, i := range matches {
+		uids[k] = v.uids[i]
+	}
+	var buf []byte
+	k := 0
+	err = c.sel.mbox.Fetch(c.ctx, uids, func(m Message) error {
+		for k < len(matches) && v.uids[matches[k]] < m.UID() {
+			k++
+		}
+		if k == len(matches) || v.uids[matches[k]] != m.UID() {
+			return nil
+		}
+		num := m.UID()
+		if !uid {
+			num = uint32(matches[k] + 1)
+		}
+		k++
+		sm := imap.SortMessage{Num: num, InternalDate: m.InternalDate(), Size: m.Size()}
+		if need != 0 {
+			var err error
+			if buf, err = readSortHeader(m, buf); err != nil {
+				return err
+			}
+			fillSortFields(&sm, buf, need)
+		}
+		msgs = append(msgs, sm)
+		return nil
+	})
+	return msgs, highest, err
+}
+
+// readSortHeader reads the header block of m (at most maxSortHeader
+// bytes) into buf.
+func readSortHeader(m Message, buf []byte) ([]byte, error) {
+	r, err := m.Open()
+	if err != nil {
+		return buf[:0], err
+	}
+	defer r.Close()
+	size := m.Size()
+	n := int64(16 << 10)
+	for {
+		n = min(n, size, maxSortHeader)
+		if int64(cap(buf)) < n {
+			buf = make([]byte, n)
+		}
+		buf = buf[:n]
+		got, err := r.ReadAt(buf, 0)
+		if err != nil && err != io.EOF {
+			return buf[:0], err
+		}
+		buf = buf[:got]
+		if end := headerEnd(buf); end < len(buf) || int64(got) < n || n >= size || n >= maxSortHeader {
+			return buf[:end], nil
+		}
+		n *= 4
+	}
+}
+
+// fillSortFields copies the first occurrence of each needed field of hdr
+// into sm, unfolded.
+func fillSortFields(sm *imap.SortMessage, hdr []byte, need sortFields) {
+	var seen sortFields
+	for len(hdr) > 0 && seen != need {
+		end := 0
+		for {
+			nl := bytes.IndexByte(hdr[end:], '\n')
+			if nl < 0 {
+				end = len(hdr)
+				break
+			}
+			end += nl + 1
+			if end >= len(hdr) || (hdr[end] != ' ' && hdr[end] != '\t') {
+				break
+			}
+		}
+		field := hdr[:end]
+		hdr = hdr[end:]
+		colon := bytes.IndexByte(field, ':')
+		if colon <= 0 {
+			continue
+		}
+		f := sortFieldOf(bytes.TrimRight(field[:colon], " \t"))
+		if f == 0 || need&f == 0 || seen&f != 0 {
+			continue
+		}
+		seen |= f
+		val := unfold(field[colon+1:])
+		switch f {
+		case sfDate:
+			sm.Date = val
+		case sfSubject:
+			sm.Subject = val
+		case sfFrom:
+			sm.From = imap.ParseAddressList(val)
+		case sfTo:
+			sm.To = imap.ParseAddressList(val)
+		case sfCc:
+			sm.Cc = imap.ParseAddressList(val)
+		case sfMessageID:
+			sm.MessageID = val
+		case sfInReplyTo:
+			sm.InReplyTo = val
+		case sfReferences:
+			sm.References = val
+		}
+	}
+}
+
+func sortFieldOf(name []byte) sortFields {
+	switch len(name) {
+	case 2:
+		if equalFoldBytes(name, "To") {
+			return sfTo
+		}
+		if equalFoldBytes(name, "Cc") {
+			return sfCc
+		}
+	case 4:
+		if equalFoldBytes(name, "Date") {
+			return sfDate
+		}
+		if equalFoldBytes(name, "From") {
+			return sfFrom
+		}
+	case 7:
+		if equalFoldBytes(name, "Subject") {
+			return sfSubject
+		}
+	case 10:
+		if equalFoldBytes(name, "Message-ID") {
+			return sfMessageID
+		}
+		if equalFoldBytes(name, "References") {
+			return sfReferences
+		}
+	case 11:
+		if equalFoldBytes(name, "In-Reply-To") {
+			return sfInReplyTo
+		}
+	}
+	return 0
+}
+
+func equalFoldBytes(b []byte, s string) bool {
+	return len(b) == len(s) && equalFoldASCII(b, s)
+}

@@ -38,6 +38,10 @@ func (in *Instance) startControl() error {
 		in.Logger.Warn("no control socket; subcommands need the server stopped", "path", path, "err", err)
 		return nil
 	}
+	if err := os.Chmod(path, 0o600); err != nil { // the owner only, whatever the directory's mode
+		l.Close()
+		return err
+	}
 	in.control = l
 	in.wg.Add(1)
 	go func() {

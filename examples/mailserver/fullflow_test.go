@@ -84,7 +84,10 @@ func TestFullFlow(t *testing.T) {
 		t.Fatalf("BODYSTRUCTURE: %s", bs)
 	}
 	body := im.ok("FETCH 1 BODY[]")
-	for _, want := range []string{"Subject: Hello Bob", "First message over the wire.", "Received: from", "by mx.b.test"} {
+	for _, want := range []string{"Subject: Hello Bob", "First message over the wire.",
+		"by mx.a.test (mailwire) with ESMTPSA", // submitted over TLS with AUTH
+		"by mx.b.test (mailwire) with ESMTPS",  // relayed over STARTTLS
+	} {
 		if !strings.Contains(body, want) {
 			t.Fatalf("body lacks %q:\n%s", want, body)
 		}

@@ -207,7 +207,9 @@ func (in *Instance) listenAndServe() error {
 			MaxMessageBytes:   cfg.MaxMessageBytes,
 			Logger:            in.Logger,
 		}
-		if submission {
+		if !submission {
+			s.Backend = &mxBackend{inner: be}
+		} else {
 			s.Submission = true
 			s.Backend = &submissionBackend{inner: be, store: in.Store}
 			if cfg.SendLimit > 0 || cfg.SendRcptLimit > 0 {

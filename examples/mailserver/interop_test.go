@@ -46,6 +46,9 @@ s.quit()
 
 # The MX: no AUTH needed for local recipients, no open relay.
 s = smtplib.SMTP(H, P("SMTP"), timeout=60)
+s.starttls(context=ctx)
+s.ehlo("py.test")
+assert not s.has_extn("auth"), "AUTH offered on the MX"
 s.sendmail("stranger@example.org", ["carol@localhost"], msg("py mx"))
 try:
     s.sendmail("stranger@example.org", ["someone@example.net"], msg("relay"))

@@ -71,3 +71,20 @@ var (
 	_ smtp.PasswordSession = (*submissionSession)(nil)
 	_ smtp.ScramSession    = (*submissionSession)(nil)
 )
+
+// mxBackend serves the MX port: mail from the world for local users only.
+// Its sessions hide the store session's AUTH interfaces, so the MX
+// advertises no AUTH: relaying and the per-account sending limit live on
+// the submission ports only, and cannot be bypassed by authenticating on
+// port 25.
+type mxBackend struct{ inner smtp.Backend }
+
+type mxSession struct{ smtp.Session }
+
+func (b *mxBackend) NewSession(ctx context.Context, c *smtp.Conn) (smtp.Session, error) {
+	s, err := b.inner.NewSession(ctx, c)
+	if err != nil {
+		return nil, err
+	}
+	return mxSession{s}, nil
+}

@@ -420,6 +420,11 @@ type command struct {
 	status *StatusResponse
 	err    error
 
+	// mu orders data delivery (reader goroutine) before finish, so that
+	// nothing is added to a command's results after Wait returned.
+	mu       sync.Mutex
+	finished bool
+
 	// data routing: handle returns true if it consumed the response.
 	fetchOpts *FetchOptions
 	onFetch   func(*FetchMessage)
@@ -429,11 +434,12 @@ type command struct {
 }
 
 func (cmd *command) finish(st *StatusResponse, err error) {
-	select {
-	case <-cmd.done:
+	cmd.mu.Lock()
+	if cmd.finished {
+		cmd.mu.Unlock()
 		return
-	default:
 	}
+	cmd.finished = true
 	cmd.status = st
 	if err == nil && st != nil {
 		err = st.err()
@@ -442,7 +448,26 @@ func (cmd *command) finish(st *StatusResponse, err error) {
 	if cmd.onDone != nil && st != nil {
 		cmd.onDone(st)
 	}
+	cmd.mu.Unlock()
 	close(cmd.done)
+}
+
+// deliverFetch hands a FETCH response to the command unless it finished.
+func (cmd *command) deliverFetch(m *FetchMessage) bool {
+	cmd.mu.Lock()
+	defer cmd.mu.Unlock()
+	if cmd.finished {
+		return false
+	}
+	cmd.onFetch(m)
+	return true
+}
+
+// deliverData hands an untagged response to the command unless it finished.
+func (cmd *command) deliverData(u *untagged) bool {
+	cmd.mu.Lock()
+	defer cmd.mu.Unlock()
+	return !cmd.finished && cmd.onData(u)
 }
 
 // wait waits for the tagged response within the command timeout.

@@ -379,8 +379,7 @@ func (c *Client) fetchTarget() *command {
 }
 
 func (c *Client) dispatchFetch(target *command, msg *FetchMessage) {
-	if target != nil {
-		target.onFetch(msg)
+	if target != nil && target.deliverFetch(msg) {
 		return
 	}
 	if h := c.opts.Handler; h != nil && h.Fetch != nil {
@@ -429,7 +428,7 @@ func (c *Client) dispatch(u *untagged) {
 	if u.kind == "CAPABILITY" {
 		c.setCaps(u.words)
 	}
-	if target != nil && target.onData(u) {
+	if target != nil && target.deliverData(u) {
 		return
 	}
 	h := c.opts.Handler

@@ -2,6 +2,7 @@ package mailbox
 
 import (
 	"context"
+	"errors"
 	"io"
 	"sync"
 	"time"
@@ -97,6 +98,7 @@ func (e *engine) AppendMany(ctx context.Context, user, mailbox string, msgs []Ap
 		}
 	}
 	var uids []uint32
+	committed := false
 	err = e.write(mb, func() ([]Event, error) {
 		st := mb.st
 		limB, limM := e.limits(mb.user)
@@ -118,9 +120,11 @@ func (e *engine) AppendMany(ctx context.Context, user, mailbox string, msgs []Ap
 			it.rec.uid, it.rec.modseq, it.rec.kwset = uid, modseq, st.kw.setID(ids)
 			uid++
 		}
-		if err := mb.be.commitAppend(st, items); err != nil {
+		cerr := mb.be.commitAppend(st, items)
+		var nd *notDurableError
+		if cerr != nil && !errors.As(cerr, &nd) {
 			mb.user.addUsage(-total, -int64(len(items)))
-			return nil, err
+			return nil, cerr
 		}
 		evs := make([]Event, 0, len(items))
 		for _, it := range items {
@@ -128,10 +132,16 @@ func (e *engine) AppendMany(ctx context.Context, user, mailbox string, msgs []Ap
 			uids = append(uids, it.rec.uid)
 			evs = append(evs, Event{Kind: EventAppend, UID: it.rec.uid, ModSeq: it.rec.modseq, Flags: st.kw.flagStrings(it.rec.sys, it.rec.kwset)})
 		}
+		if nd != nil {
+			committed = true // in the log: the files must stay
+			return evs, nd
+		}
 		return evs, nil
 	})
 	if err != nil {
-		discard()
+		if !committed {
+			discard()
+		}
 		return nil, err
 	}
 	return uids, nil

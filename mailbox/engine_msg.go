@@ -148,10 +148,12 @@ func (e *engine) commitBatch(mb *mbox, batch []*appendReq) {
 		if len(items) == 0 {
 			return nil, nil
 		}
-		if err := mb.be.commitAppend(st, items); err != nil {
+		cerr := mb.be.commitAppend(st, items)
+		var nd *notDurableError
+		if cerr != nil && !errors.As(cerr, &nd) {
 			for _, r := range reqs {
 				mb.user.addUsage(-r.item.rec.size, -1)
-				fail(r, err)
+				fail(r, cerr)
 				r.uid = 0
 			}
 			return nil, nil
@@ -160,6 +162,12 @@ func (e *engine) commitBatch(mb *mbox, batch []*appendReq) {
 		for _, it := range items {
 			st.add(it.rec)
 			evs = append(evs, Event{Kind: EventAppend, UID: it.rec.uid, ModSeq: it.rec.modseq, Flags: st.kw.flagStrings(it.rec.sys, it.rec.kwset)})
+		}
+		if nd != nil {
+			e.opts.Logger.Error("mailbox: append not durable", "mailbox", mb.name, "err", nd)
+			for _, r := range reqs {
+				r.err, r.uid = nd, 0
+			}
 		}
 		return evs, nil
 	})

@@ -44,3 +44,11 @@ func (e *ModifiedError) Error() string {
 
 // Is makes errors.Is(err, ErrModified) true.
 func (e *ModifiedError) Is(target error) bool { return target == ErrModified }
+
+// notDurableError reports a commit whose records reached the index but
+// whose durability is unknown (an fsync failed): the engine applies the
+// records, to stay consistent with the log, and fails the operation.
+type notDurableError struct{ err error }
+
+func (e *notDurableError) Error() string { return "mailbox: commit not durable: " + e.err.Error() }
+func (e *notDurableError) Unwrap() error { return e.err }

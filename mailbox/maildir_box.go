@@ -615,18 +615,22 @@ func (m *mdBox) commitAppend(st *mstate, items []*appendItem) error {
 		}
 		done++
 	}
+	var derr error
 	if err == nil {
-		err = m.syncDirs(touched)
-	}
-	var buf []byte
-	if err == nil {
-		buf = m.kwRecords(nil, st)
+		// The directory fsync and the index append run in parallel; success
+		// needs both. A crash after the index record is durable but before
+		// the renames are leaves a record whose file is still in tmp/: the
+		// next open expunges it, and it was never acknowledged.
+		dirErr := make(chan error, 1)
+		go func() { dirErr <- m.syncDirs(touched) }()
+		buf := m.kwRecords(nil, st)
 		for _, it := range items {
 			start := len(buf)
 			buf = appendRecord(buf, encAppend(nil, &it.rec, st.kw.set(it.rec.kwset), it.cache))
 			it.rec.loc, it.rec.reclen = m.off+int64(start), uint32(len(buf)-start)
 		}
 		err = m.write(buf)
+		derr = <-dirErr
 	}
 	if err != nil {
 		// Put renamed files back so that nothing unacknowledged stays visible.
@@ -640,6 +644,11 @@ func (m *mdBox) commitAppend(st *mstate, items []*appendItem) error {
 		m.live += int64(it.rec.reclen)
 	}
 	m.noteChange()
+	if derr != nil {
+		// Logged but maybe not durable: the engine keeps the records (they
+		// are in the log) and reports failure.
+		return &notDurableError{derr}
+	}
 	return nil
 }
 

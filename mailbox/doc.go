@@ -81,8 +81,10 @@
 // the log is compacted (write to mailwire.index.tmp, fsync, rename).
 //
 // Order of writes, so that a crash at any instant is harmless:
-// append = body to tmp/ + fdatasync, rename into new/ or cur/, fsync the
-// directory, index record + fdatasync, then success; flags = index record
+// append = body to tmp/ + fdatasync, rename into new/ or cur/, then the
+// directory fsync and the index record + fdatasync (in parallel), then
+// success (a crash between leaves at worst an unacknowledged record whose
+// file never left tmp/, expunged on the next open); flags = index record
 // first, then renames (an interrupted rename is finished on open); expunge
 // = unlink + fsync the directory, then the index record (a message never
 // comes back); move = rename into the target (the file is in exactly one

@@ -60,6 +60,7 @@ func TestFullFlow(t *testing.T) {
 		c.RelayPort = port
 		c.DNSServer = dns
 	}
+	cfgA.SendLimit = 4 // alice sends four messages below, the fifth is over the limit
 	a := startInstance(t, cfgA)
 	b := startInstance(t, cfgB)
 	addUser(t, a, "alice", "alice-secret")
@@ -220,6 +221,14 @@ func TestFullFlow(t *testing.T) {
 	waitFor(t, "the queue to empty", func() bool { return len(a.Queue.List()) == 0 })
 	if st, _ := b2.Store.Status(ctx, "bob", "Archive"); st.Messages != 1 {
 		t.Fatalf("Archive after restart: %d messages", st.Messages)
+	}
+
+	// 7. alice has used her four messages of the hour: the fifth gets a 4xx.
+	extra := message("alice@a.test", "bob@b.test", "One too many", "Over the limit.")
+	err = submit(t, a.Addrs["submission"], "alice", "alice-secret", "alice@a.test", []string{"bob@b.test"}, extra)
+	var se *smtp.Error
+	if !errors.As(err, &se) || se.Code/100 != 4 {
+		t.Fatalf("fifth message: got %v, want a 4xx refusal", err)
 	}
 }
 

@@ -286,3 +286,50 @@ func TestMaildirOpenAfterExternalRename(t *testing.T) {
 		t.Fatalf("cur/ %v", ents)
 	}
 }
+
+// When another process compacts the index (a new file renamed over the
+// log), this one reloads it and tells its subscribers to resynchronise.
+func TestMaildirCompactionByOtherProcess(t *testing.T) {
+	defer mailbox.SetCompactThreshold(2048)()
+	ctx := context.Background()
+	dir := t.TempDir()
+	a := openMD(t, dir)
+	defer a.Close()
+	a.CreateUser(ctx, "u", "p")
+	list := fill(t, a, 3)
+	b := openMD(t, dir)
+	defer b.Close()
+	sub, err := b.Watch(ctx, "u", "INBOX")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer sub.Close()
+	for i := range 150 {
+		op := mailbox.FlagsAdd
+		if i%2 == 1 {
+			op = mailbox.FlagsRemove
+		}
+		if _, err := a.StoreFlags(ctx, "u", "INBOX", []uint32{list[0].UID}, op, []string{"toggle"}, 0); err != nil {
+			t.Fatal(err)
+		}
+	}
+	a.StoreFlags(ctx, "u", "INBOX", []uint32{list[1].UID}, mailbox.FlagsAdd, []string{`\Flagged`}, 0)
+	lb, err := b.List(ctx, "u", "INBOX")
+	if err != nil {
+		t.Fatal(err)
+	}
+	la, _ := a.List(ctx, "u", "INBOX")
+	if !sameList(la, lb) || !slices.Contains(lb[1].Flags, `\Flagged`) {
+		t.Fatalf("after compaction elsewhere:\n%+v\n%+v", lb, la)
+	}
+	if evs := sub.Drain(nil); len(evs) == 0 || evs[0].Kind != mailbox.EventOverflow {
+		t.Fatalf("subscriber not told to resynchronise: %+v", evs)
+	}
+	// b can still write after the reload.
+	if _, err := b.Append(ctx, "u", "INBOX", strings.NewReader("x"), nil, time.Time{}); err != nil {
+		t.Fatal(err)
+	}
+	if la, _ = a.List(ctx, "u", "INBOX"); len(la) != 4 {
+		t.Fatalf("a sees %d messages", len(la))
+	}
+}

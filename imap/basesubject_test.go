@@ -1,6 +1,7 @@
 package imap
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -205,4 +206,20 @@ func FuzzBaseSubject(f *testing.F) {
 			t.Fatalf("CollationKey made invalid UTF-8 of %q", b)
 		}
 	})
+}
+
+func ExampleBaseSubject() {
+	for _, s := range []string{
+		"Re: [list] Fwd: re: Budget",
+		"[Fwd: Meeting agenda]",
+		"Fw: Spaces and tabs (fwd)",
+		"=?UTF-8?Q?Re:_Caf=C3=A9_menu?=",
+	} {
+		fmt.Printf("%q\n", BaseSubject(s))
+	}
+	// Output:
+	// "Budget"
+	// "Meeting agenda"
+	// "Spaces and tabs"
+	// "Café menu"
 }

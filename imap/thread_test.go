@@ -278,3 +278,31 @@ func BenchmarkBaseSubject(b *testing.B) {
 		}
 	}
 }
+
+func ExampleReferenceThreads() {
+	msgs := []SortMessage{
+		{Num: 1, Subject: "Lunch?", MessageID: "<1@example.org>", Date: "Mon, 5 Jan 2026 09:00:00 +0000"},
+		{Num: 2, Subject: "Re: Lunch?", MessageID: "<2@example.org>", InReplyTo: "<1@example.org>", Date: "Mon, 5 Jan 2026 09:30:00 +0000"},
+		{Num: 3, Subject: "Minutes", MessageID: "<3@example.org>", Date: "Mon, 5 Jan 2026 10:00:00 +0000"},
+		{Num: 4, Subject: "Re: Lunch?", MessageID: "<4@example.org>", References: "<1@example.org> <2@example.org>", Date: "Mon, 5 Jan 2026 10:15:00 +0000"},
+		{Num: 5, Subject: "Fwd: Minutes", MessageID: "<5@example.org>", Date: "Mon, 5 Jan 2026 11:00:00 +0000"},
+	}
+	fmt.Println(FormatThreads(ReferenceThreads(msgs)))
+	fmt.Println(FormatThreads(OrderedSubjectThreads(msgs)))
+	// Output:
+	// (1 2 4)(3 5)
+	// (1 (2)(4))(3 5)
+}
+
+func ExampleSort() {
+	msgs := []SortMessage{
+		{Num: 1, Subject: "Re: budget", Date: "Tue, 6 Jan 2026 10:00:00 +0100"},
+		{Num: 2, Subject: "[team] Agenda", Date: "Tue, 6 Jan 2026 08:30:00 +0000"},
+		{Num: 3, Subject: "Budget", Date: "Mon, 5 Jan 2026 23:00:00 -0500"},
+	}
+	fmt.Println(Sort(msgs, []SortCriterion{{Key: SortDate}}))
+	fmt.Println(Sort(msgs, []SortCriterion{{Key: SortSubject}, {Key: SortDate, Reverse: true}}))
+	// Output:
+	// [3 2 1]
+	// [2 1 3]
+}

@@ -112,14 +112,14 @@ type mxRecords struct {
 	malformed bool
 }
 
-func (rs *mxRecords) add(p *dnsmessage.Parser) {
+func (rs *mxRecords) add(p *dnsmessage.Parser) error {
 	r, err := p.MXResource()
 	if err != nil {
 		rs.malformed = true
-		_ = p.SkipAnswer()
-		return
+		return p.SkipAnswer()
 	}
 	rs.out = append(rs.out, &net.MX{Host: r.MX.String(), Pref: r.Pref})
+	return nil
 }
 
 type txtRecords struct {
@@ -127,14 +127,14 @@ type txtRecords struct {
 	malformed bool
 }
 
-func (rs *txtRecords) add(p *dnsmessage.Parser) {
+func (rs *txtRecords) add(p *dnsmessage.Parser) error {
 	r, err := p.TXTResource()
 	if err != nil {
 		rs.malformed = true
-		_ = p.SkipAnswer()
-		return
+		return p.SkipAnswer()
 	}
 	rs.out = append(rs.out, strings.Join(r.TXT, ""))
+	return nil
 }
 
 type addrRecords struct {
@@ -143,24 +143,23 @@ type addrRecords struct {
 	malformed bool
 }
 
-func (rs *addrRecords) add(p *dnsmessage.Parser) {
+func (rs *addrRecords) add(p *dnsmessage.Parser) error {
 	if rs.v6 {
 		r, err := p.AAAAResource()
 		if err != nil {
 			rs.malformed = true
-			_ = p.SkipAnswer()
-			return
+			return p.SkipAnswer()
 		}
 		rs.out = append(rs.out, netip.AddrFrom16(r.AAAA))
-		return
+		return nil
 	}
 	r, err := p.AResource()
 	if err != nil {
 		rs.malformed = true
-		_ = p.SkipAnswer()
-		return
+		return p.SkipAnswer()
 	}
 	rs.out = append(rs.out, netip.AddrFrom4(r.A))
+	return nil
 }
 
 // finish turns a lookup's records and error into the Resolver result.
@@ -180,7 +179,7 @@ func finish[T any](out []T, err error, malformed bool, name, server string) ([]T
 // lookup resolves name for qtype, following CNAMEs, and calls rr for every
 // answer record of qtype owned by the end of the chain; rr must consume the
 // record (parse or skip it).
-func (c *DNSClient) lookup(ctx context.Context, name string, qtype dnsmessage.Type, rr func(*dnsmessage.Parser)) error {
+func (c *DNSClient) lookup(ctx context.Context, name string, qtype dnsmessage.Type, rr func(*dnsmessage.Parser) error) error {
 	maxCNAME := c.MaxCNAME
 	if maxCNAME <= 0 {
 		maxCNAME = defaultMaxCNAME
@@ -247,7 +246,7 @@ func cnameMap(msg []byte) map[string]string {
 // walk follows the CNAME chain from qname inside msg and feeds the records
 // of qtype at its end to rr. It returns the chain's end, its length in
 // hops, and whether any record of qtype was found there.
-func (c *DNSClient) walk(msg []byte, qname dnsmessage.Name, qtype dnsmessage.Type, budget int, rr func(*dnsmessage.Parser)) (end dnsmessage.Name, hops int, found bool, err error) {
+func (c *DNSClient) walk(msg []byte, qname dnsmessage.Name, qtype dnsmessage.Type, budget int, rr func(*dnsmessage.Parser) error) (end dnsmessage.Name, hops int, found bool, err error) {
 	chain := cnameMap(msg)
 	cur := canon(qname)
 	end = qname
@@ -281,7 +280,9 @@ func (c *DNSClient) walk(msg []byte, qname dnsmessage.Name, qtype dnsmessage.Typ
 		}
 		if h.Type == qtype && h.Class == dnsmessage.ClassINET && canon(h.Name) == cur {
 			found = true
-			rr(&p)
+			if rr(&p) != nil {
+				break // the record could not be skipped: the rest is unreadable
+			}
 			continue
 		}
 		if p.SkipAnswer() != nil {

@@ -3,6 +3,7 @@ package dnsmx
 import (
 	"net/netip"
 	"strings"
+	"unicode/utf8"
 
 	"golang.org/x/net/idna"
 )
@@ -25,8 +26,15 @@ func normalizeDomain(d string) (string, error) {
 	if !isASCII(d) || strings.Contains(strings.ToLower(d), "xn--") {
 		// Unicode is converted to A-labels; existing A-labels are checked
 		// to decode to valid U-labels (RFC 5891 §5.4).
+		if !utf8.ValidString(d) {
+			return "", ErrInvalidDomain
+		}
 		a, err := idna.Lookup.ToASCII(d)
 		if err != nil {
+			return "", ErrInvalidDomain
+		}
+		// The A-labels produced must themselves be valid (round trip).
+		if b, err := idna.Lookup.ToASCII(a); err != nil || b != a {
 			return "", ErrInvalidDomain
 		}
 		d = a

@@ -72,7 +72,7 @@ func FuzzDNSReply(f *testing.F) {
 			var mx mxRecords
 			var txt txtRecords
 			ip := addrRecords{v6: qt == dnsmessage.TypeAAAA}
-			rr := map[dnsmessage.Type]func(*dnsmessage.Parser){dnsmessage.TypeMX: mx.add, dnsmessage.TypeTXT: txt.add, dnsmessage.TypeA: ip.add, dnsmessage.TypeAAAA: ip.add}[qt]
+			rr := map[dnsmessage.Type]func(*dnsmessage.Parser) error{dnsmessage.TypeMX: mx.add, dnsmessage.TypeTXT: txt.add, dnsmessage.TypeA: ip.add, dnsmessage.TypeAAAA: ip.add}[qt]
 			_, hops, _, _ := c.walk(msg, q.Name, qt, defaultMaxCNAME, rr)
 			if hops > defaultMaxCNAME {
 				t.Fatalf("CNAME walk went %d hops", hops)

@@ -1,11 +1,13 @@
 package imapserver
 
 import (
+	"bufio"
 	"bytes"
 	"io"
 	"strings"
 
 	"github.com/mailwire/mailwire/imap"
+	"github.com/mailwire/mailwire/imap/internal/wire"
 )
 
 // SORT and THREAD (RFC 5256) and ESORT (RFC 5267 §3). The orderings are
@@ -251,6 +253,7 @@ func (c *conn) sortMessages(key *searchKey, uid bool, need sortFields) ([]imap.S
 		uids[k] = v.uids[i]
 	}
 	var buf []byte
+	var er envelopeReader
 	k := 0
 	err = c.sel.mbox.Fetch(c.ctx, uids, func(m Message) error {
 		for k < len(matches) && v.uids[matches[k]] < m.UID() {
@@ -265,17 +268,64 @@ func (c *conn) sortMessages(key *searchKey, uid bool, need sortFields) ([]imap.S
 		}
 		k++
 		sm := imap.SortMessage{Num: num, InternalDate: m.InternalDate(), Size: m.Size()}
-		if need != 0 {
+		// The cached ENVELOPE has every field but References: no need
+		// to open the message.
+		hdrNeed := need
+		if need != 0 && need&sfReferences == 0 {
+			if env := er.read(m.Structure()); env != nil {
+				fillFromEnvelope(&sm, env)
+				hdrNeed = 0
+			}
+		}
+		if hdrNeed != 0 {
 			var err error
 			if buf, err = readSortHeader(m, buf); err != nil {
 				return err
 			}
-			fillSortFields(&sm, buf, need)
+			fillSortFields(&sm, buf, hdrNeed)
 		}
 		msgs = append(msgs, sm)
 		return nil
 	})
 	return msgs, highest, err
+}
+
+// envelopeReader decodes cached ENVELOPEs (see Analyze), reusing one
+// reader and decoder for all messages of a command.
+type envelopeReader struct {
+	rd bytes.Reader
+	br *bufio.Reader
+	d  *wire.Decoder
+}
+
+// read returns the envelope of a cached structure blob, or nil.
+func (er *envelopeReader) read(blob []byte) *imap.Envelope {
+	if blob == nil {
+		return nil
+	}
+	ms, err := decodeStructure(blob)
+	if err != nil || len(ms.envelope) == 0 {
+		return nil
+	}
+	er.rd.Reset(ms.envelope)
+	if er.br == nil {
+		er.br = bufio.NewReaderSize(&er.rd, 4096)
+		er.d = wire.NewDecoder(er.br, wire.Limits{MaxCommand: maxSortHeader, MaxLiteral: maxSortHeader})
+	} else {
+		er.br.Reset(&er.rd)
+		er.d.Reset(er.br)
+	}
+	env, err := wire.ReadEnvelope(er.d)
+	if err != nil {
+		return nil
+	}
+	return env
+}
+
+func fillFromEnvelope(sm *imap.SortMessage, env *imap.Envelope) {
+	sm.Date, sm.Subject = env.Date, env.Subject
+	sm.From, sm.To, sm.Cc = env.From, env.To, env.Cc
+	sm.MessageID, sm.InReplyTo = env.MessageID, env.InReplyTo
 }
 
 // readSortHeader reads the header block of m (at most maxSortHeader

@@ -38,7 +38,7 @@ func FuzzResponseDecoder(f *testing.F) {
 			sconn.Write(data)
 			sconn.Close()
 		}()
-		c, err := New(cconn, &Options{CommandTimeout: 2 * time.Second, MaxResponse: 1 << 16, MaxLiteral: 1 << 16,
+		c, err := New(cconn, &Options{CommandTimeout: 300 * time.Millisecond, MaxResponse: 1 << 16, MaxLiteral: 1 << 16,
 			Handler: &UnilateralHandler{Fetch: func(*FetchMessage) {}, Exists: func(uint32) {}}})
 		if err != nil {
 			return

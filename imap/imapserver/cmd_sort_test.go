@@ -2,6 +2,11 @@ package imapserver
 
 import (
 	"bufio"
+	"bytes"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
 	"os"
 	"strconv"
 	"strings"
@@ -280,4 +285,71 @@ func TestSortDefersExpunge(t *testing.T) {
 	mustNotContain(t, out, "EXPUNGE")
 	out = c1.mustOK("e UID SORT (DATE) UTF-8 ALL")
 	mustContain(t, out, "* 1 EXPUNGE")
+}
+
+// benchSortServer measures one command over n synthetic messages of the
+// memory backend through a real TCP connection (the response is read and
+// discarded).
+func benchSortServer(b *testing.B, n int, command string) {
+	mb := newMemBackend()
+	box := mb.boxes["INBOX"]
+	base := time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC)
+	for i := 0; i < n; i++ {
+		topic := (i * 7919) % (n/5 + 1)
+		d := base.Add(time.Duration((i*104729)%(365*24*3600)) * time.Second)
+		var hdr strings.Builder
+		fmt.Fprintf(&hdr, "From: User %d <user%d@example.org>\r\nTo: list@example.org\r\nDate: %s\r\nMessage-ID: <%d@example.org>\r\n", i%500, i%500, d.Format(time.RFC1123Z), i)
+		switch i % 3 {
+		case 0:
+			fmt.Fprintf(&hdr, "Subject: Topic %d\r\n", topic)
+		default:
+			fmt.Fprintf(&hdr, "Subject: Re: [list] Topic %d\r\nIn-Reply-To: <%d@example.org>\r\nReferences: <%d@example.org> <%d@example.org>\r\n", topic, i/2, i/4, i/2)
+		}
+		hdr.WriteString("\r\nbody\r\n")
+		box.add([]byte(hdr.String()), nil, d)
+	}
+	s := &Server{Backend: mb, AllowInsecureAuth: true, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))}
+	ln, _ := net.Listen("tcp", "127.0.0.1:0")
+	go s.Serve(ln)
+	defer s.Close()
+	nc, err := net.Dial("tcp", ln.Addr().String())
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer nc.Close()
+	r := bufio.NewReaderSize(nc, 1<<20)
+	readUntil := func(tag string) {
+		for {
+			l, err := r.ReadSlice('\n')
+			if err == bufio.ErrBufferFull {
+				continue
+			}
+			if err != nil {
+				b.Fatal(err)
+			}
+			if bytes.HasPrefix(l, []byte(tag+" ")) {
+				if !bytes.HasPrefix(l, []byte(tag+" OK")) {
+					b.Fatalf("%s", l)
+				}
+				return
+			}
+		}
+	}
+	r.ReadString('\n')
+	fmt.Fprintf(nc, "a LOGIN user pass\r\nb SELECT INBOX\r\n")
+	readUntil("a")
+	readUntil("b")
+	b.ReportAllocs()
+	for b.Loop() {
+		fmt.Fprintf(nc, "c %s\r\n", command)
+		readUntil("c")
+	}
+}
+
+func BenchmarkServerSortDate100k(b *testing.B) {
+	benchSortServer(b, 100000, "SORT (DATE) UTF-8 ALL")
+}
+
+func BenchmarkServerThreadReferences100k(b *testing.B) {
+	benchSortServer(b, 100000, "THREAD REFERENCES UTF-8 ALL")
 }

@@ -426,3 +426,42 @@ func TestBadCommandWithLiteralPlus(t *testing.T) {
 	}
 	c.mustOK("c NOOP")
 }
+
+// TestNoExpungeDuringFetchStoreSearch: another session expunges; the
+// EXPUNGE reaches this session only at a command that allows it
+// (RFC 9051 §7.5.1), while new messages and flag changes arrive at once.
+func TestNoExpungeDuringFetchStoreSearch(t *testing.T) {
+	ts, a := selectedClient(t, 3)
+	b := ts.dial(t).login()
+	b.selectBox("INBOX")
+	b.mustOK(`b1 STORE 2 +FLAGS.SILENT (\Deleted)`)
+	b.mustOK("b2 EXPUNGE")
+	ts.b.appendMsg("INBOX", simpleMsg)
+	for _, cmd := range []string{"a1 FETCH 1:3 (UID FLAGS)", `a2 STORE 3 +FLAGS (\Seen)`, "a3 SEARCH ALL", "a4 COPY 2 Trash"} {
+		out := c2cmd(t, a, cmd)
+		mustNotContain(t, out, "EXPUNGE")
+	}
+	// The message expunged elsewhere still has its number: FETCH of it
+	// is answered NO [EXPUNGEISSUED] (RFC 2180 §4.1.2).
+	a.expect("a5 FETCH 2 BODY.PEEK[]", "a5 NO [EXPUNGEISSUED]")
+	out := a.mustOK("a6 NOOP")
+	mustContain(t, out, "* 2 EXPUNGE")
+	mustContain(t, a.mustOK("a7 FETCH 1:* UID"), "* 3 FETCH (UID 4)")
+	// UID commands may carry EXPUNGE.
+	b.mustOK(`b3 STORE 1 +FLAGS.SILENT (\Deleted)`)
+	b.mustOK("b4 EXPUNGE")
+	mustContain(t, a.mustOK("a8 UID FETCH 1:* FLAGS"), "* 1 EXPUNGE")
+}
+
+func c2cmd(t *testing.T, c *client, cmd string) []string {
+	t.Helper()
+	out := c.cmd(cmd)
+	tag := strings.Fields(cmd)[0]
+	if !strings.HasPrefix(last(out), tag+" OK") {
+		t.Fatalf("%s: %q", cmd, out)
+	}
+	if cmd[:2] == "a1" {
+		mustContain(t, out, "* 4 EXISTS") // new message announced during FETCH
+	}
+	return out
+}

@@ -105,29 +105,33 @@ func (p *addrParser) skipWS() {
 		case c == ' ' || c == '\t' || c == '\r' || c == '\n':
 			p.i++
 		case c == '(':
+			// A comment, possibly nested, with quoted-pairs; an unclosed
+			// one runs to the end of the value.
 			start := p.i + 1
-			depth := 0
-			for p.i < len(p.s) {
-				switch p.s[p.i] {
-				case '\\':
-					p.i++
-				case '(':
+			depth, j, closed := 0, p.i, false
+			for j < len(p.s) {
+				ch := p.s[j]
+				j++
+				if ch == '\\' {
+					j++
+					continue
+				}
+				if ch == '(' {
 					depth++
-				case ')':
-					depth--
+				} else if ch == ')' {
+					if depth--; depth == 0 {
+						closed = true
+						break
+					}
 				}
-				p.i++
-				if depth == 0 {
-					break
-				}
 			}
-			end := p.i - 1
-			if end < start {
-				end = start
+			j = min(j, len(p.s))
+			end := j
+			if closed {
+				end = j - 1
 			}
-			if end > len(p.s) {
-				end = len(p.s)
-			}
+			end = max(end, start)
+			p.i = j
 			if c := strings.TrimSpace(p.s[start:end]); c != "" {
 				p.comment = unquoteComment(c)
 			}

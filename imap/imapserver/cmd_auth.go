@@ -175,3 +175,19 @@ func (c *conn) atomBytesOrEq() []byte {
 	}
 	return c.line[start:c.pos]
 }
+
+// cmdUnauthenticate implements UNAUTHENTICATE (RFC 8437): back to the not
+// authenticated state on the same connection; extensions enabled with
+// ENABLE are reset.
+func (c *conn) cmdUnauthenticate(bool) *status {
+	c.expectEnd()
+	c.unselect()
+	if c.user != nil {
+		c.user.Close()
+		c.user = nil
+	}
+	c.state = stateNotAuthenticated
+	c.enabled = enabledExt{}
+	c.log = c.srv.logger().With("remote", c.nc.RemoteAddr().String())
+	return &status{kind: "OK", text: "UNAUTHENTICATE completed", noUpdates: true}
+}

@@ -465,3 +465,13 @@ func c2cmd(t *testing.T, c *client, cmd string) []string {
 	}
 	return out
 }
+
+func TestUnauthenticate(t *testing.T) {
+	_, c := selectedClient(t, 1)
+	runSteps(t, c, []step{
+		{"a UNAUTHENTICATE", "OK", nil, nil},
+		{"b FETCH 1 FLAGS", "BAD", nil, nil},
+		{"c LOGIN user pass", "OK", nil, nil},
+		{"d SELECT INBOX", "OK", []string{"* 1 EXISTS"}, nil},
+	})
+}

@@ -38,6 +38,10 @@ const (
 	headerScanLimit = 64 << 10
 )
 
+// writerPool recycles the 64 KiB buffers that queue files are written
+// through.
+var writerPool = sync.Pool{New: func() any { return bufio.NewWriterSize(nil, 64<<10) }}
+
 // record is a message's immutable envelope.
 type record struct {
 	ID         string
@@ -141,7 +145,12 @@ func (s *store) writeMessage(rec *record, body io.Reader, maxSize int64, host st
 		}
 	}()
 	scan := &headerScan{}
-	bw := bufio.NewWriterSize(f, 64<<10)
+	bw := writerPool.Get().(*bufio.Writer)
+	bw.Reset(f)
+	defer func() {
+		bw.Reset(nil)
+		writerPool.Put(bw)
+	}()
 	n, err := io.Copy(bw, io.TeeReader(io.LimitReader(body, maxSize+1), scan))
 	if err != nil {
 		return err

@@ -526,3 +526,28 @@ func TestQueueNeedsDir(t *testing.T) {
 		t.Fatal("Start without Dir succeeded")
 	}
 }
+
+// TestQueueBounceThroughItself: with SendDSN = q.Relay the DSN is queued
+// from <> like any message; when it cannot be delivered either, nothing
+// more is generated (no bounce loops).
+func TestQueueBounceThroughItself(t *testing.T) {
+	h := newQueueHarness(t, t.TempDir(), func(d *Delivery, body string) []Result {
+		return all(d, StatusPermanent, 550, [3]int{5, 1, 1}, "no such user")
+	}, nil)
+	h.q.SendDSN = h.q.Relay
+	h.q.Relay(context.Background(), "alice@a.example", []string{"bob@b.example"}, strings.NewReader(testMsg))
+	h.wait(EventDone)
+	h.wait(EventDone) // the bounce, refused too
+	calls := h.tr.Calls()
+	if len(calls) != 2 || calls[1].Domain != "a.example" || !strings.Contains(calls[1].Body, "multipart/report") {
+		t.Fatalf("deliveries %+v", calls)
+	}
+	if len(h.q.List()) != 0 {
+		t.Fatalf("left in queue: %+v", h.q.List())
+	}
+	for _, e := range h.drain() {
+		if e.Kind == EventQueued {
+			t.Fatal("a bounce of a bounce was queued")
+		}
+	}
+}

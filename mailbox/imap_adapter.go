@@ -29,6 +29,51 @@ type IMAPBackend struct {
 
 	cacheOnce sync.Once
 	cache     *blobCache
+	lists     *listCache
+}
+
+// listCache shares the message list of recently fetched mailboxes between
+// FETCH commands and sessions, keyed by HIGHESTMODSEQ (which every append,
+// flag change and expunge increases), so a FETCH of a few messages does
+// not copy the whole index.
+type listCache struct {
+	mu sync.Mutex
+	m  map[listKey]listEntry
+}
+
+type listKey struct{ user, mailbox string }
+
+type listEntry struct {
+	uidValidity uint32
+	modseq      uint64
+	list        []MessageInfo
+}
+
+const listCacheEntries = 64
+
+func (c *listCache) get(k listKey, uidValidity uint32, modseq uint64) []MessageInfo {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	e, ok := c.m[k]
+	if !ok || e.modseq != modseq || e.uidValidity != uidValidity {
+		return nil
+	}
+	return e.list
+}
+
+func (c *listCache) put(k listKey, uidValidity uint32, modseq uint64, list []MessageInfo) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.m == nil {
+		c.m = make(map[listKey]listEntry)
+	}
+	if len(c.m) >= listCacheEntries {
+		for old := range c.m { // evict one at random
+			delete(c.m, old)
+			break
+		}
+	}
+	c.m[k] = listEntry{uidValidity, modseq, list}
 }
 
 // NewIMAPBackend returns a backend serving s.
@@ -41,6 +86,7 @@ func (b *IMAPBackend) blobs() *blobCache {
 			max = 64 << 20
 		}
 		b.cache = &blobCache{m: make(map[blobKey][]byte), max: max}
+		b.lists = &listCache{}
 	})
 	return b.cache
 }
@@ -100,12 +146,13 @@ var _ imapserver.Backend = (*IMAPBackend)(nil)
 
 // NewSession implements imapserver.Backend.
 func (b *IMAPBackend) NewSession(ctx context.Context, _ imapserver.ConnInfo) (imapserver.Session, error) {
-	return &imapSession{store: b.Store, cache: b.blobs()}, nil
+	return &imapSession{store: b.Store, cache: b.blobs(), lists: b.lists}, nil
 }
 
 type imapSession struct {
 	store Store
 	cache *blobCache
+	lists *listCache
 	sasl  imapserver.SASLServer
 }
 
@@ -158,7 +205,7 @@ func (s *imapSession) Authenticated(ctx context.Context) (imapserver.User, error
 	if authzid != "" && !strings.EqualFold(authzid, user) {
 		return nil, imapserver.ErrAuthFailed
 	}
-	return &imapUser{store: s.store, cache: s.cache, name: user}, nil
+	return &imapUser{store: s.store, cache: s.cache, lists: s.lists, name: user}, nil
 }
 
 func (s *imapSession) Login(ctx context.Context, username, password string) (imapserver.User, error) {
@@ -168,7 +215,7 @@ func (s *imapSession) Login(ctx context.Context, username, password string) (ima
 		}
 		return nil, err
 	}
-	return &imapUser{store: s.store, cache: s.cache, name: username}, nil
+	return &imapUser{store: s.store, cache: s.cache, lists: s.lists, name: username}, nil
 }
 
 func (s *imapSession) Close() error { return nil }
@@ -176,6 +223,7 @@ func (s *imapSession) Close() error { return nil }
 type imapUser struct {
 	store Store
 	cache *blobCache
+	lists *listCache
 	name  string
 }
 
@@ -335,8 +383,33 @@ func (m *imapMailbox) Resync(ctx context.Context, fn func(imapserver.MessageMeta
 	return nil
 }
 
-func (m *imapMailbox) Fetch(ctx context.Context, uids []uint32, fn func(imapserver.Message) error) error {
+// messages returns the mailbox's current index, shared through the
+// backend's list cache while HIGHESTMODSEQ is unchanged.
+func (m *imapMailbox) messages(ctx context.Context) ([]MessageInfo, error) {
+	st, err := m.u.store.Status(ctx, m.u.name, m.name)
+	if err != nil {
+		return nil, err
+	}
+	k := listKey{m.u.name, m.name}
+	if m.u.lists != nil {
+		if l := m.u.lists.get(k, st.UIDValidity, st.HighestModSeq); l != nil {
+			return l, nil
+		}
+	}
 	list, err := m.u.store.List(ctx, m.u.name, m.name)
+	if err != nil {
+		return nil, err
+	}
+	if m.u.lists != nil && len(list) > 0 {
+		// HIGHESTMODSEQ may have moved between Status and List; the
+		// entry is then simply never hit.
+		m.u.lists.put(k, st.UIDValidity, st.HighestModSeq, list)
+	}
+	return list, nil
+}
+
+func (m *imapMailbox) Fetch(ctx context.Context, uids []uint32, fn func(imapserver.Message) error) error {
+	list, err := m.messages(ctx)
 	if err != nil {
 		return imapErr(err)
 	}

@@ -272,8 +272,7 @@ func (c *conn) sortMessages(key *searchKey, uid bool, need sortFields) ([]imap.S
 		// to open the message.
 		hdrNeed := need
 		if need != 0 && need&sfReferences == 0 {
-			if env := er.read(m.Structure()); env != nil {
-				fillFromEnvelope(&sm, env)
+			if er.fill(&sm, m.Structure(), need) {
 				hdrNeed = 0
 			}
 		}
@@ -298,14 +297,16 @@ type envelopeReader struct {
 	d  *wire.Decoder
 }
 
-// read returns the envelope of a cached structure blob, or nil.
-func (er *envelopeReader) read(blob []byte) *imap.Envelope {
+// fill copies the fields in need from the cached ENVELOPE of blob into
+// sm. Date and Subject come first in an ENVELOPE (RFC 9051 §7.5.2), so
+// when only they are needed the address lists are not decoded.
+func (er *envelopeReader) fill(sm *imap.SortMessage, blob []byte, need sortFields) bool {
 	if blob == nil {
-		return nil
+		return false
 	}
 	ms, err := decodeStructure(blob)
 	if err != nil || len(ms.envelope) == 0 {
-		return nil
+		return false
 	}
 	er.rd.Reset(ms.envelope)
 	if er.br == nil {
@@ -315,17 +316,28 @@ func (er *envelopeReader) read(blob []byte) *imap.Envelope {
 		er.br.Reset(&er.rd)
 		er.d.Reset(er.br)
 	}
+	if need&^(sfDate|sfSubject) == 0 {
+		d := er.d
+		if d.Expect('(') != nil {
+			return false
+		}
+		date, _, err1 := d.NString()
+		err2 := d.SP()
+		subject, _, err3 := d.NString()
+		if err1 != nil || err2 != nil || err3 != nil {
+			return false
+		}
+		sm.Date, sm.Subject = date, subject
+		return true
+	}
 	env, err := wire.ReadEnvelope(er.d)
 	if err != nil {
-		return nil
+		return false
 	}
-	return env
-}
-
-func fillFromEnvelope(sm *imap.SortMessage, env *imap.Envelope) {
 	sm.Date, sm.Subject = env.Date, env.Subject
 	sm.From, sm.To, sm.Cc = env.From, env.To, env.Cc
 	sm.MessageID, sm.InReplyTo = env.MessageID, env.InReplyTo
+	return true
 }
 
 // readSortHeader reads the header block of m (at most maxSortHeader

@@ -84,8 +84,24 @@
 //
 // # Client
 //
-// Dial, DialTLS and NewClient return a Client (EHLO done, extensions
-// parsed); DialLMTP and NewLMTPClient speak LMTP; SendMail sends one
-// message. The client pipelines MAIL, RCPT and DATA when the server offers
-// PIPELINING and returns failures as *Error.
+// Dial, DialTLS and NewClient return a Client with the greeting read and
+// EHLO done (HELO as a fallback); DialLMTP and NewLMTPClient speak LMTP
+// (RFC 2033, TCP or a unix socket). StartTLS (RFC 3207) refuses data
+// injected before the handshake and repeats EHLO; Auth runs any SASLClient
+// (RFC 4954, initial response, "*" cancel): PlainAuth, LoginAuth,
+// CramMD5Auth, ScramSHA256Auth, OAuthBearerAuth, XOAuth2Auth. Send pipelines
+// MAIL, every RCPT and DATA in one round trip (RFC 2920), uses BDAT
+// (RFC 3030) for large or binary bodies — and for small known-size ones in
+// the same round trip as the envelope —, checks SIZE (RFC 1870), SMTPUTF8
+// (RFC 6531), 8BITMIME/BINARYMIME and REQUIRETLS (RFC 8689) before sending
+// anything, sends DSN parameters (RFC 3461) and returns a result per
+// recipient. SendMail sends one message. Failure replies are *Error with the
+// reply code, the enhanced code and Temporary/Permanent.
+//
+// Client limits (ClientOptions; zero means the default): the RFC 5321
+// §4.5.3.2 timeouts (greeting 5 min, MAIL 5 min, RCPT 5 min, DATA
+// initiation 2 min, data block 3 min, DATA termination 10 min; other
+// commands 5 min), MaxReplyLineLength 2048, MaxReplyLines 128,
+// PipelineWindow 100, ChunkSize 1 MiB (the largest message buffer),
+// ChunkingThreshold 64 KiB.
 package smtp

@@ -47,6 +47,9 @@ func init() {
 		"STORE":    {stateSelected, (*conn).cmdStore},
 		"COPY":     {stateSelected, (*conn).cmdCopy},
 		"MOVE":     {stateSelected, (*conn).cmdCopy},
+		// RFC 5256 (cmd_sort.go).
+		"SORT":   {stateSelected, (*conn).cmdSort},
+		"THREAD": {stateSelected, (*conn).cmdThread},
 	}
 }
 

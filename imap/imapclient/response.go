@@ -26,6 +26,9 @@ type untagged struct {
 	uids       imap.UIDSet // VANISHED
 	earlier    bool
 	nums       []uint32 // SORT
+	// text is the raw rest of the line of a response this reader does not
+	// parse itself (THREAD, extensions), without the leading space.
+	text string
 }
 
 type upgradeReq struct {
@@ -341,10 +344,14 @@ func (c *Client) readUntagged() error {
 			return err
 		}
 	default:
-		// Unknown response (an extension we do not speak): skip it.
-		if _, err := d.Text(); err != nil {
+		// A response this reader does not parse (THREAD, extensions): keep
+		// its text for the command that asked for it.
+		d.Accept(' ')
+		text, err := d.Text()
+		if err != nil {
 			return err
 		}
+		u.text = text
 	}
 	if err := d.CRLF(); err != nil {
 		return err

@@ -10,6 +10,7 @@ import (
 	"os"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 )
@@ -352,4 +353,56 @@ func BenchmarkServerSortDate100k(b *testing.B) {
 
 func BenchmarkServerThreadReferences100k(b *testing.B) {
 	benchSortServer(b, 100000, "THREAD REFERENCES UTF-8 ALL")
+}
+
+// FuzzSortCommand feeds SORT and THREAD command lines (and whatever the
+// fuzzer makes of them) into a session with a small mailbox of odd
+// messages: nothing may panic and the session must end cleanly.
+func FuzzSortCommand(f *testing.F) {
+	for _, s := range []string{
+		"a SORT (DATE) UTF-8 ALL",
+		"a UID SORT (REVERSE SUBJECT ARRIVAL CC FROM TO SIZE DISPLAYFROM DISPLAYTO) US-ASCII OR 1 UID 2",
+		"a SORT RETURN (MIN MAX COUNT ALL) (REVERSE DATE) UTF-8 TEXT {3+}\r\nabc",
+		"a SORT RETURN () (SUBJECT) \"UTF-8\" NOT DELETED",
+		"a THREAD REFERENCES UTF-8 ALL",
+		"a UID THREAD ORDEREDSUBJECT US-ASCII SUBJECT re",
+		"a SORT (DATE) KOI8-R ALL",
+		"a THREAD X UTF-8 ALL",
+		"a SORT ((DATE)) UTF-8 ALL",
+	} {
+		f.Add(s)
+	}
+	f.Fuzz(runSortFuzzInput)
+}
+
+func runSortFuzzInput(t *testing.T, input string) {
+	var panicked atomic.Value
+	testPanicHook = func(r any) { panicked.Store(r) }
+	defer func() { testPanicHook = nil }()
+	b := newMemBackend()
+	b.appendMsg("INBOX", multipartMsg)
+	b.appendMsg("INBOX", "Subject: Re: [x] (fwd)\r\nReferences: <a@b> <c@d>\r\nMessage-ID: <c@d>\r\nDate: junk\r\n\r\n")
+	b.appendMsg("INBOX", "In-Reply-To: <c@d>\r\nMessage-ID: <a@b>\r\nFrom: g:;\r\n\r\n")
+	b.boxes["INBOX"].msgs[2].blob = nil
+	s := &Server{Backend: b, AllowInsecureAuth: true, AuthFailureDelay: time.Microsecond,
+		Logger: slog.New(slog.NewTextHandler(io.Discard, nil))}
+	cli, srv := net.Pipe()
+	c := newConn(s, srv)
+	done := make(chan struct{})
+	go func() { c.serve(); close(done) }()
+	go func() {
+		io.WriteString(cli, "a LOGIN user pass\r\nb SELECT INBOX\r\n")
+		io.WriteString(cli, input)
+		io.WriteString(cli, "\r\nz LOGOUT\r\n")
+	}()
+	cli.SetDeadline(time.Now().Add(2 * time.Second))
+	out, _ := io.ReadAll(cli)
+	cli.Close()
+	<-done
+	if r := panicked.Load(); r != nil {
+		t.Fatalf("panic: %v", r)
+	}
+	if !strings.HasPrefix(string(out), "* OK") {
+		t.Fatalf("no greeting: %q", out)
+	}
 }

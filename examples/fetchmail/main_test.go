@@ -14,8 +14,6 @@ import (
 	"github.com/mailwire/mailwire/smtp"
 )
 
-func TestMain(m *testing.M) { mstest.Main(m) }
-
 // deliver puts n messages into user's INBOX through the server's MX.
 func deliver(t *testing.T, srv *mstest.Server, user string, n int, size int) {
 	t.Helper()
@@ -66,17 +64,12 @@ func local(t *testing.T, dir string) int {
 }
 
 func inboxCount(t *testing.T, srv *mstest.Server, user string) int {
-	var n int
-	for _, sub := range []string{"new", "cur"} {
-		entries, _ := os.ReadDir(filepath.Join(srv.DataDir, "mail", user, "Maildir", sub))
-		n += len(entries)
-	}
-	return n
+	return srv.Count(t, user, "INBOX")
 }
 
 func TestFetch(t *testing.T) {
-	srv := mstest.Start(t)
-	srv.Admin(t, "useradd", "kim", "-password", "kim-pw")
+	srv := mstest.Start(t, nil)
+	srv.AddUser(t, "kim", "kim-pw")
 	for _, tc := range []struct {
 		proto, service string
 		tls            string

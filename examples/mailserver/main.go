@@ -22,6 +22,8 @@ import (
 	"strings"
 	"syscall"
 	"time"
+
+	"github.com/mailwire/mailwire/examples/mailserver/server"
 )
 
 func main() {
@@ -43,13 +45,13 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if len(args) > 0 && isSubcommand(args[0]) {
 		return runSubcommand(ctx, args[0], args[1:], stdout, stderr)
 	}
-	cfg := DefaultConfig()
+	cfg := server.DefaultConfig()
 	if err := parseConfig(&cfg, args, stderr); err != nil {
 		return err
 	}
-	level, _ := parseLevel(cfg.LogLevel)
+	level, _ := server.ParseLogLevel(cfg.LogLevel)
 	logger := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level}))
-	in, err := Start(ctx, cfg, logger)
+	in, err := server.Start(ctx, cfg, logger)
 	if err != nil {
 		return err
 	}
@@ -61,16 +63,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	return in.Shutdown(sctx)
 }
 
-func parseLevel(s string) (slog.Level, error) {
-	var l slog.Level
-	if err := l.UnmarshalText([]byte(s)); err != nil {
-		return 0, fmt.Errorf("-log-level %q: want debug, info, warn or error", s)
-	}
-	return l, nil
-}
-
 // printBanner tells the operator what runs and how to connect a client.
-func printBanner(w io.Writer, in *Instance) {
+func printBanner(w io.Writer, in *server.Instance) {
 	cfg := in.Config
 	fmt.Fprintf(w, "mailwire mailserver for %s (hostname %s)\n", strings.Join(cfg.Domains, ", "), cfg.Hostname)
 	fmt.Fprintf(w, "data directory: %s\n", cfg.DataDir)

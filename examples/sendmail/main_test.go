@@ -10,20 +10,10 @@ import (
 	"testing"
 
 	"github.com/mailwire/mailwire/examples/internal/mstest"
+	"github.com/mailwire/mailwire/examples/mailserver/server"
 )
 
 const testMessage = "From: alice@localhost\r\nTo: bob@localhost\r\nSubject: from sendmail\r\n\r\nHello through the sendmail example.\r\n"
-
-// countNew returns the number of delivered messages in user's INBOX.
-func countNew(t *testing.T, srv *mstest.Server, user string) int {
-	t.Helper()
-	var n int
-	for _, sub := range []string{"new", "cur"} {
-		entries, _ := os.ReadDir(filepath.Join(srv.DataDir, "mail", user, "Maildir", sub))
-		n += len(entries)
-	}
-	return n
-}
 
 func sendmail(t *testing.T, stdin string, args ...string) (string, error) {
 	t.Helper()
@@ -35,9 +25,9 @@ func sendmail(t *testing.T, stdin string, args ...string) (string, error) {
 }
 
 func TestSubmit(t *testing.T) {
-	srv := mstest.Start(t)
-	srv.Admin(t, "useradd", "alice", "-password", "alice-pw")
-	srv.Admin(t, "useradd", "bob", "-password", "bob-pw")
+	srv := mstest.Start(t, nil)
+	srv.AddUser(t, "alice", "alice-pw")
+	srv.AddUser(t, "bob", "bob-pw")
 	common := []string{"-insecure", "-user", "alice", "-password", "alice-pw", "-from", "alice@localhost"}
 
 	// STARTTLS on the submission port, message on stdin.
@@ -52,8 +42,8 @@ func TestSubmit(t *testing.T) {
 	if out, err := sendmail(t, "", append(args, "bob@localhost", "alice@localhost")...); err != nil {
 		t.Fatalf("implicit TLS: %v\n%s", err, out)
 	}
-	mstest.WaitFor(t, "two messages for bob", func() bool { return countNew(t, srv, "bob") == 2 })
-	if countNew(t, srv, "alice") != 1 {
+	mstest.WaitFor(t, "two messages for bob", func() bool { return srv.Count(t, "bob", "INBOX") == 2 })
+	if srv.Count(t, "alice", "INBOX") != 1 {
 		t.Fatal("alice's copy missing")
 	}
 
@@ -88,8 +78,10 @@ func TestFlags(t *testing.T) {
 // TestDirectToMX: -mx looks up the recipient domain's MX (a real DNS
 // server, dnsmasq) and delivers there without a submission server.
 func TestDirectToMX(t *testing.T) {
-	srv := mstest.Start(t, "-domains", "d.test", "-hostname", "mx.d.test")
-	srv.Admin(t, "useradd", "dora", "-password", "dora-pw")
+	srv := mstest.Start(t, func(c *server.Config) {
+		c.Domains, c.Hostname = []string{"d.test"}, "mx.d.test"
+	})
+	srv.AddUser(t, "dora", "dora-pw")
 	dns := mstest.StartDnsmasq(t, "--mx-host=d.test,mx.d.test,10", "--host-record=mx.d.test,127.0.0.1")
 	_, port, _ := net.SplitHostPort(srv.Addrs["smtp"])
 	msg := strings.ReplaceAll(testMessage, "bob@localhost", "dora@d.test")
@@ -97,7 +89,7 @@ func TestDirectToMX(t *testing.T) {
 	if err == nil || !strings.Contains(out, "dora@d.test: delivered to mx.d.test") || !strings.Contains(out, "ghost@d.test: permanent") {
 		t.Fatalf("-mx: %v\n%s", err, out)
 	}
-	if n := countNew(t, srv, "dora"); n != 1 {
+	if n := srv.Count(t, "dora", "INBOX"); n != 1 {
 		t.Fatalf("dora has %d messages", n)
 	}
 	out, err = sendmail(t, msg, "-mx", "-dns", dns, "-mx-port", port, "-from", "someone@elsewhere.test", "x@nowhere.test")
@@ -105,5 +97,3 @@ func TestDirectToMX(t *testing.T) {
 		t.Fatalf("NXDOMAIN: %v\n%s", err, out)
 	}
 }
-
-func TestMain(m *testing.M) { mstest.Main(m) }

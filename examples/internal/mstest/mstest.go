@@ -1,176 +1,99 @@
-// Package mstest runs examples/mailserver for the tests of the client
-// examples: it builds the program, starts it on free 127.0.0.1 ports with
-// a fresh data directory and reads the addresses from its banner.
+// Package mstest runs examples/mailserver in-process for the tests of the
+// client examples: free 127.0.0.1 ports, a fresh data directory, and a
+// real DNS server (dnsmasq) when a test needs MX records.
 package mstest
 
 import (
-	"bufio"
 	"bytes"
 	"context"
 	"errors"
 	"fmt"
-	"io"
+	"log/slog"
 	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
-	"regexp"
-	"strings"
 	"sync"
-	"syscall"
 	"testing"
 	"time"
 
 	"github.com/mailwire/mailwire/dnsmx"
+	"github.com/mailwire/mailwire/examples/mailserver/server"
 )
 
 // Timeout bounds every wait: generous, the machine may be loaded.
 const Timeout = 90 * time.Second
 
-// Server is a running mailserver process.
+// Server is a mailserver running in this process.
 type Server struct {
-	Bin     string
-	DataDir string
-	// Addrs maps smtp, submission, smtps, imap, imaps, pop3, pop3s to
-	// the addresses the server listens on.
-	Addrs map[string]string
-	cmd   *exec.Cmd
-	log   *bytes.Buffer
-}
-
-var descriptions = map[string]string{
-	"SMTP (MX, incoming mail for local domains)": "smtp",
-	"submission (STARTTLS, AUTH required)":       "submission",
-	"submission over implicit TLS":               "smtps",
-	"IMAP (STARTTLS)":                            "imap",
-	"IMAP over implicit TLS":                     "imaps",
-	"POP3 (STLS)":                                "pop3",
-	"POP3 over implicit TLS":                     "pop3s",
-}
-
-var build struct {
-	sync.Mutex
-	dir, bin string
-	err      error
-}
-
-// Main is TestMain for packages that use Start: it runs the tests and
-// removes the mailserver binary built for them.
-func Main(m *testing.M) {
-	code := m.Run()
-	if build.dir != "" {
-		os.RemoveAll(build.dir)
-	}
-	os.Exit(code)
-}
-
-// Build compiles examples/mailserver once per test binary.
-func Build(t *testing.T) string {
-	t.Helper()
-	build.Lock()
-	defer build.Unlock()
-	if build.bin == "" && build.err == nil {
-		build.dir, build.err = os.MkdirTemp("", "mstest-")
-		if build.err == nil {
-			bin := filepath.Join(build.dir, "mailserver")
-			ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
-			defer cancel()
-			out, err := exec.CommandContext(ctx, "go", "build", "-o", bin, "github.com/mailwire/mailwire/examples/mailserver").CombinedOutput()
-			if err != nil {
-				build.err = fmt.Errorf("go build mailserver: %v\n%s", err, out)
-			} else {
-				build.bin = bin
-			}
-		}
-	}
-	if build.err != nil {
-		t.Fatal(build.err)
-	}
-	return build.bin
+	*server.Instance
 }
 
 // Start runs the mailserver with every service on a free 127.0.0.1 port
-// and extra flags; it is stopped with SIGINT when the test ends.
-func Start(t *testing.T, extra ...string) *Server {
+// and a fresh data directory; configure may change the configuration. It
+// is shut down when the test ends.
+func Start(t *testing.T, configure func(*server.Config)) *Server {
 	t.Helper()
-	s := &Server{Bin: Build(t), DataDir: filepath.Join(t.TempDir(), "data"), Addrs: map[string]string{}, log: &bytes.Buffer{}}
-	args := []string{"-data", s.DataDir, "-first-user", ""}
-	for _, name := range descriptions {
-		args = append(args, "-"+name, "127.0.0.1:0")
+	cfg := server.DefaultConfig()
+	cfg.DataDir = filepath.Join(t.TempDir(), "data")
+	cfg.FirstUser = ""
+	for _, addr := range []*string{&cfg.SMTP, &cfg.Submission, &cfg.SMTPS, &cfg.IMAP, &cfg.IMAPS, &cfg.POP3, &cfg.POP3S} {
+		*addr = "127.0.0.1:0"
 	}
-	s.cmd = exec.Command(s.Bin, append(args, extra...)...)
-	s.cmd.Stderr = s.log
-	stdout, err := s.cmd.StdoutPipe()
+	if configure != nil {
+		configure(&cfg)
+	}
+	logs := &syncBuffer{}
+	in, err := server.Start(context.Background(), cfg, slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug})))
 	if err != nil {
-		t.Fatal(err)
+		t.Fatalf("start mailserver: %v", err)
 	}
-	if err := s.cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { s.Stop(t) })
-	ready := make(chan error, 1)
-	go func() {
-		sc := bufio.NewScanner(stdout)
-		re := regexp.MustCompile(`^\s+(\S+)\s+(.+)$`)
-		for sc.Scan() {
-			line := sc.Text()
-			if m := re.FindStringSubmatch(line); m != nil {
-				if name, ok := descriptions[m[2]]; ok {
-					s.Addrs[name] = m[1]
-				}
-			}
-			if strings.Contains(line, "Ctrl-C stops the server") {
-				ready <- nil
-				io.Copy(io.Discard, stdout)
-				return
-			}
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), Timeout)
+		defer cancel()
+		if err := in.Shutdown(ctx); err != nil {
+			t.Errorf("mailserver shutdown: %v", err)
 		}
-		ready <- errors.New("mailserver exited before its banner")
-	}()
-	select {
-	case err := <-ready:
-		if err != nil {
-			s.cmd.Wait()
-			t.Fatalf("%v\n%s", err, s.log.String())
+		if t.Failed() {
+			t.Logf("mailserver log:\n%s", logs.String())
 		}
-	case <-time.After(Timeout):
-		t.Fatal("mailserver did not start")
-	}
-	return s
+	})
+	return &Server{in}
 }
 
-// Stop sends SIGINT and waits for a clean exit.
-func (s *Server) Stop(t *testing.T) {
-	if s.cmd == nil {
-		return
-	}
-	cmd := s.cmd
-	s.cmd = nil
-	cmd.Process.Signal(syscall.SIGINT)
-	done := make(chan error, 1)
-	go func() { done <- cmd.Wait() }()
-	select {
-	case err := <-done:
-		if err != nil {
-			t.Errorf("mailserver exit: %v\n%s", err, s.log.String())
-		}
-	case <-time.After(Timeout):
-		cmd.Process.Kill()
-		t.Error("mailserver did not stop on SIGINT")
-	}
-	if t.Failed() {
-		t.Logf("mailserver log:\n%s", s.log.String())
+// AddUser creates an account.
+func (s *Server) AddUser(t *testing.T, name, password string) {
+	t.Helper()
+	if err := s.Store.CreateUser(context.Background(), name, password); err != nil {
+		t.Fatal(err)
 	}
 }
 
-// Admin runs a subcommand (useradd, users, queue ...) on the server.
-func (s *Server) Admin(t *testing.T, args ...string) string {
+// Count returns the number of messages in a user's mailbox.
+func (s *Server) Count(t *testing.T, user, mailbox string) int {
 	t.Helper()
-	out, err := exec.Command(s.Bin, append(args, "-data", s.DataDir)...).CombinedOutput()
+	st, err := s.Store.Status(context.Background(), user, mailbox)
 	if err != nil {
-		t.Fatalf("mailserver %v: %v\n%s", args, err, out)
+		t.Fatal(err)
 	}
-	return string(out)
+	return int(st.Messages)
+}
+
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
 }
 
 // WaitFor polls cond until it holds or Timeout passes.

@@ -1,4 +1,4 @@
-package main
+package server
 
 import (
 	"bufio"
@@ -66,7 +66,7 @@ func (in *Instance) serveControl(c net.Conn) {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Second)
 	defer cancel()
-	out, err := adminCommand(ctx, in.Store, in, req.Cmd, req.Args)
+	out, err := Admin(ctx, in.Store, in, req.Cmd, req.Args)
 	rep := controlReply{Out: out}
 	if err != nil {
 		rep.Err = err.Error()
@@ -91,15 +91,15 @@ func (l *limitedConn) Read(p []byte) (int, error) {
 	return n, err
 }
 
-// errNoServer: nothing listens on the control socket.
-var errNoServer = errors.New("no running server")
+// ErrNoServer: nothing listens on the control socket.
+var ErrNoServer = errors.New("no running server")
 
-// callControl sends one command to the server running on dataDir.
-func callControl(ctx context.Context, dataDir, cmd string, args []string) (string, error) {
+// CallControl sends one command to the server running on dataDir.
+func CallControl(ctx context.Context, dataDir, cmd string, args []string) (string, error) {
 	var d net.Dialer
 	c, err := d.DialContext(ctx, "unix", controlPath(dataDir))
 	if err != nil {
-		return "", errNoServer
+		return "", ErrNoServer
 	}
 	defer c.Close()
 	c.SetDeadline(time.Now().Add(time.Minute))

@@ -1,4 +1,4 @@
-package main
+package server
 
 import (
 	"context"
@@ -55,7 +55,7 @@ type Instance struct {
 // Start opens the data directory and starts every configured service. On
 // error nothing is left running.
 func Start(ctx context.Context, cfg Config, logger *slog.Logger) (_ *Instance, err error) {
-	if err := cfg.validate(); err != nil {
+	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
 	if logger == nil {
@@ -70,7 +70,7 @@ func Start(ctx context.Context, cfg Config, logger *slog.Logger) (_ *Instance, e
 	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
 		return nil, fmt.Errorf("data directory: %w", err)
 	}
-	if in.lock, err = lockDataDir(cfg.DataDir); err != nil {
+	if in.lock, err = LockDataDir(cfg.DataDir); err != nil {
 		return nil, err
 	}
 
@@ -137,7 +137,7 @@ func (in *Instance) openStore(ctx context.Context) error {
 		return err
 	}
 	if len(users) == 0 && cfg.FirstUser != "" {
-		pw := randomPassword()
+		pw := RandomPassword()
 		if err := st.CreateUser(ctx, cfg.FirstUser, pw); err != nil {
 			return fmt.Errorf("creating the first user %q: %w", cfg.FirstUser, err)
 		}
@@ -365,7 +365,7 @@ func (in *Instance) closeAll() {
 	}
 	if in.lock != nil {
 		os.Remove(controlPath(in.Config.DataDir))
-		unlockDataDir(in.lock)
+		UnlockDataDir(in.lock)
 		in.lock = nil
 	}
 }
@@ -381,8 +381,8 @@ func (in *Instance) FlushQueue() int {
 	return n
 }
 
-// randomPassword returns 20 random base32 characters (100 bits).
-func randomPassword() string { return rand.Text()[:20] }
+// RandomPassword returns 20 random base32 characters (100 bits).
+func RandomPassword() string { return rand.Text()[:20] }
 
 func uniq(xs []string) []string {
 	seen := map[string]bool{}

@@ -58,8 +58,9 @@
 //
 //   - AutologoutTimeout (default and minimum 10 minutes, RFC 1939 §3): a
 //     silent client is disconnected without entering UPDATE.
-//   - WriteTimeout (default 5 minutes): bounds every write, including the
-//     TLS handshake.
+//   - WriteTimeout (default 5 minutes): bounds writing each response (each
+//     32 KiB chunk of a message, so a slow reader is not cut off mid-RETR)
+//     and the TLS handshake.
 //   - MaxLineLength (default 255 octets with CRLF, RFC 2449 §4): longer
 //     command lines get -ERR and the rest of the line is discarded.
 //   - MaxAuthLineLength (default 12 KiB): one base64 SASL response line

@@ -2,6 +2,7 @@ package imapclient
 
 import (
 	"errors"
+	"strings"
 
 	"github.com/mailwire/mailwire/imap"
 	"github.com/mailwire/mailwire/imap/internal/wire"
@@ -140,8 +141,8 @@ type ThreadCommand struct {
 	err     error
 }
 
-// ErrThreadData is returned by ThreadCommand.Wait when the THREAD
-// response could not be read.
+// ErrThreadData is returned by ThreadCommand.Wait when the server
+// completed THREAD without sending a THREAD response.
 var ErrThreadData = errors.New("imapclient: THREAD response data unavailable")
 
 // Wait returns the threads (UIDs for UID THREAD), in the server's order.
@@ -199,9 +200,6 @@ func (c *Client) thread(name string, alg imap.ThreadAlgorithm, criteria *imap.Se
 	return tc
 }
 
-// threadData returns the data of an untagged THREAD response. The
-// response reader (response.go) skips the data of responses it does not
-// know, THREAD among them; until it keeps that text (a field of untagged
-// filled by d.Text()), there is nothing to parse and Thread's Wait
-// returns ErrThreadData.
-func threadData(u *untagged) (string, bool) { return "", false }
+// threadData returns the data of an untagged THREAD response (the raw
+// text the response reader keeps for responses it does not parse).
+func threadData(u *untagged) (string, bool) { return strings.TrimSpace(u.text), true }

@@ -15,13 +15,8 @@ import (
 // imap.OrderedSubjectThreads) on the header fields read here; the search
 // part reuses SEARCH's parser and evaluator.
 
-// sortCommands are the command-table entries of this file.
-var sortCommands = map[string]command{
-	"SORT":   {stateSelected, (*conn).cmdSort},
-	"THREAD": {stateSelected, (*conn).cmdThread},
-}
-
-// sortCapabilities are the CAPABILITY words for this file's commands.
+// sortCapabilities are the CAPABILITY words for this file's commands
+// (SORT=DISPLAY is RFC 5957; the command table lists SORT and THREAD).
 const sortCapabilities = "SORT SORT=DISPLAY THREAD=ORDEREDSUBJECT THREAD=REFERENCES ESORT"
 
 // maxSortHeader bounds the header bytes read per message for SORT and

@@ -15,16 +15,6 @@ import (
 	"time"
 )
 
-func init() {
-	// Until the command table lists SORT and THREAD itself, the tests
-	// register them (test files initialise after commands.go).
-	for verb, cmd := range sortCommands {
-		if _, ok := commands[verb]; !ok {
-			commands[verb] = cmd
-		}
-	}
-}
-
 type sortTestMessage struct {
 	internal time.Time
 	raw      string

@@ -310,7 +310,7 @@ func (t *threader) promote(c int32) {
 	t.parent[c], t.next[c], t.prv[c] = none, none, none
 }
 
-// sortKey is the message that stands for container c in date order: c
+// sortMsg is the message that stands for container c in date order: c
 // itself, or a dummy's first child.
 func (t *threader) sortMsg(c int32) int32 {
 	if t.msg[c] == none && t.first[c] != none {
@@ -751,6 +751,9 @@ func (p *threadParser) list(depth int) (*Thread, error) {
 			return nil, err
 		}
 		th.Children = append(th.Children, ch)
+		for p.i < len(p.s) && p.s[p.i] == ' ' { // lenient: "(1 (2) (3))"
+			p.i++
+		}
 	}
 	if p.i >= len(p.s) || p.s[p.i] != ')' {
 		return nil, &threadSyntaxError{p.i, "expected ')'"}

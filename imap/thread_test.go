@@ -45,6 +45,9 @@ func TestParseThreadsErrors(t *testing.T) {
 	if th, err := ParseThreads("(1) (2 3)"); err != nil || len(th) != 2 {
 		t.Errorf("spaces between threads: %v %v", th, err)
 	}
+	if th, err := ParseThreads("(1 (2) (3 4) )"); err != nil || FormatThreads(th) != "(1 (2)(3 4))" {
+		t.Errorf("spaces between nested threads: %v %v", th, err)
+	}
 }
 
 func TestFormatThreadsCollapsesSingleChild(t *testing.T) {

@@ -1,0 +1,29 @@
+package imapserver
+
+// This file lists the commands and capabilities of the extensions in
+// cmd_compress.go, cmd_quota.go, cmd_metadata.go and cmd_multiappend.go,
+// so that the command table and CAPABILITY pick them up in one place.
+
+// extCommands are the command-table entries of the extension files.
+var extCommands = map[string]command{
+	// RFC 4978.
+	"COMPRESS": {authOrSelect, (*conn).cmdCompress},
+	// RFC 9208.
+	"GETQUOTA":     {authOrSelect, (*conn).cmdGetQuota},
+	"GETQUOTAROOT": {authOrSelect, (*conn).cmdGetQuotaRoot},
+	"SETQUOTA":     {authOrSelect, (*conn).cmdSetQuota},
+	// RFC 5464.
+	"GETMETADATA": {authOrSelect, (*conn).cmdGetMetadata},
+	"SETMETADATA": {authOrSelect, (*conn).cmdSetMetadata},
+}
+
+// extCapabilities are the CAPABILITY words of the extension files.
+// COMPRESS=DEFLATE is left out once compression is active (RFC 4978 §3
+// forbids a second COMPRESS, so announcing it would only invite a BAD).
+func (c *conn) extCapabilities() string {
+	s := "QUOTA QUOTA=RES-STORAGE QUOTA=RES-MESSAGE METADATA METADATA-SERVER"
+	if !c.compressed() {
+		s = compressCapability + " " + s
+	}
+	return s
+}

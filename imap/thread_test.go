@@ -309,3 +309,34 @@ func ExampleSort() {
 	// [3 2 1]
 	// [2 1 3]
 }
+
+func FuzzParseThreads(f *testing.F) {
+	for _, s := range []string{"(2)(3 6 (4 23)(44 7 96))", "((3)(5))", "(1 (2) (3 4) )", "(", "((1)", "(4294967295)"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		th, err := ParseThreads(s)
+		if err != nil {
+			return
+		}
+		wire := FormatThreads(th)
+		back, err := ParseThreads(wire)
+		if err != nil || FormatThreads(back) != wire {
+			t.Fatalf("%q -> %q does not parse back: %v", s, wire, err)
+		}
+	})
+}
+
+func FuzzMessageIDs(f *testing.F) {
+	for _, s := range []string{`<"a b"@c> (x <y@z>) <d@e>`, `<a@b`, `"<x@y>" <p@q>`, `<a\@b@c>`, "<a@b>\r\n <c@d>"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		for _, id := range appendMessageIDs(nil, s, -1) {
+			at := strings.IndexByte(id, '@')
+			if at <= 0 || at == len(id)-1 || len(id) > 998 {
+				t.Fatalf("invalid ID %q from %q", id, s)
+			}
+		}
+	})
+}

@@ -118,6 +118,7 @@ func StartDnsmasq(t *testing.T, records ...string) string {
 			t.Skip("dnsmasq not installed (apt-get install dnsmasq-base)")
 		}
 	}
+	var lastErr error
 	for range 10 {
 		port := freePort(t)
 		args := []string{"--keep-in-foreground", "--no-resolv", "--no-hosts", "--no-daemon",
@@ -140,12 +141,10 @@ func StartDnsmasq(t *testing.T, records ...string) string {
 			return addr
 		}
 		cmd.Process.Kill()
-		<-exited
-		if !bytes.Contains(out.Bytes(), []byte("in use")) {
-			t.Fatalf("dnsmasq did not start: %s", out.String())
-		}
+		// Usually the port was taken meanwhile ("in use"): try another.
+		lastErr = fmt.Errorf("%v: %s", <-exited, out.String())
 	}
-	t.Fatal("dnsmasq: no free port")
+	t.Fatalf("dnsmasq did not start: %v", lastErr)
 	return ""
 }
 

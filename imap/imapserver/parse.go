@@ -7,6 +7,8 @@ import (
 	"io"
 	"strconv"
 	"strings"
+
+	"github.com/mailwire/mailwire/imap/internal/wire"
 )
 
 // Command parsing. A command is read line by line; a literal at the end of
@@ -434,7 +436,7 @@ func (c *conn) mailboxName() string {
 func (c *conn) decodeMailbox(raw string) string {
 	name := raw
 	if !c.enabled.rev2 && !c.enabled.utf8 {
-		if dec, err := decodeMUTF7(raw); err == nil {
+		if dec, err := wire.DecodeUTF7(raw); err == nil {
 			name = dec
 		}
 	}
@@ -450,10 +452,15 @@ func (c *conn) decodeMailbox(raw string) string {
 // encodeMailbox is decodeMailbox's inverse for responses.
 func (c *conn) encodeMailbox(name string) string {
 	if !c.enabled.rev2 && !c.enabled.utf8 {
-		return encodeMUTF7(name)
+		return wire.EncodeUTF7(name)
 	}
 	return name
 }
+
+// decodeMUTF7 decodes a modified UTF-7 name (RFC 3501 §5.1.3) with the
+// shared codec; a name that is not canonical modified UTF-7 is an error,
+// and callers then take it as it was sent.
+func decodeMUTF7(s string) (string, error) { return wire.DecodeUTF7(s) }
 
 func containsFold(haystack, needle []byte) bool {
 	return bytes.Contains(bytes.ToLower(haystack), bytes.ToLower(needle))

@@ -34,8 +34,19 @@
 // Structure.Section serves BODY[section]<partial> byte-exact from an
 // io.ReaderAt; BinarySection and BinarySize serve BINARY[] and
 // BINARY.SIZE by decoding base64 and quoted-printable. DecodeHeader decodes
-// encoded words for display and searching. SORT, THREAD and QUOTA types
-// (RFC 5256, RFC 9208) are defined for those extensions.
+// encoded words for display and searching. QUOTA types (RFC 9208) are
+// defined for that extension.
+//
+// # Sorting and threading
+//
+// The RFC 5256 algorithms, usable by any server: BaseSubject (§2.1: encoded
+// words decoded, Re:/Fwd:/[blob] prefixes, (fwd) trailers and [fwd: ...]
+// wrappers removed), CollationKey (i;unicode-casemap), SentDate (§2.2,
+// falling back to the internal date), Sort with the keys ARRIVAL, CC,
+// DATE, FROM, SIZE, SUBJECT, TO, DISPLAYFROM and DISPLAYTO (RFC 5957) and
+// REVERSE, ties broken by mailbox order; OrderedSubjectThreads and
+// ReferenceThreads (THREAD=ORDEREDSUBJECT, THREAD=REFERENCES with the whole
+// §4 algorithm), with FormatThreads/ParseThreads for the wire form.
 //
 // # Limits
 //
@@ -45,7 +56,9 @@
 // Memory does not grow with the message size. ParseSeqSet accepts at most
 // 65536 ranges. Section reads at most MaxHeaderFieldsRead (4 MiB) of a
 // header to answer HEADER.FIELDS. UnmarshalBinary bounds nesting to 128 and
-// every count by the blob's length.
+// every count by the blob's length. ReferenceThreads reads at most
+// MaxThreadReferences (256) message-IDs per message and builds threads at
+// most MaxThreadDepth (10000) deep.
 //
 // # Choices
 //

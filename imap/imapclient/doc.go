@@ -37,6 +37,8 @@
 // item of RFC 9051 §6.4.5 including BINARY, BINARY.SIZE, MODSEQ, PREVIEW,
 // SAVEDATE, EMAILID/THREADID), STORE (with UNCHANGEDSINCE, RFC 7162), COPY
 // and MOVE (RFC 6851; COPYUID), every UID variant, and ID (RFC 2971).
+// SORT and UID SORT (RFC 5256; ESORT return options, RFC 5267), THREAD and
+// UID THREAD (ORDEREDSUBJECT, REFERENCES) with typed results.
 // Mailbox names are sent and read in modified UTF-7 (RFC 3501 §5.1.3), or
 // in UTF-8 once UTF8=ACCEPT or IMAP4rev2 is enabled.
 //

@@ -1,47 +1,47 @@
 package imapserver
 
-import "sort"
+import (
+	"sort"
 
-// numRange is one element of a sequence set; 0 stands for "*".
-type numRange struct{ lo, hi uint32 }
+	"github.com/mailwire/mailwire/imap"
+)
 
 // numSet is a parsed sequence-set (RFC 9051 §9), or "$" (SEARCHRES,
-// RFC 5182) when saved is true.
+// RFC 5182) when saved is true. Parsing and "*" resolution are package
+// imap's (imap.SeqSet); ranges repeats set's ranges for the code that
+// walks them itself (UID FETCH VANISHED, SELECT QRESYNC known UIDs).
 type numSet struct {
+	set    imap.SeqSet
 	ranges []numRange
 	saved  bool
 }
 
-func (c *conn) seqNum() uint32 {
-	if c.peek() == '*' {
-		c.pos++
-		return 0
-	}
-	return c.nzNumber()
+// numRange is one element of a sequence set; 0 stands for "*".
+type numRange struct{ lo, hi uint32 }
+
+// isSeqSetChar reports whether b can occur in a sequence-set.
+func isSeqSetChar(b byte) bool {
+	return b >= '0' && b <= '9' || b == '*' || b == ':' || b == ','
 }
 
-// numSet parses a sequence set.
+// numSet reads a sequence set with imap.ParseSeqSet: the longest run of
+// sequence-set characters, or a lone "$".
 func (c *conn) numSet() numSet {
 	if c.peek() == '$' {
 		c.pos++
 		return numSet{saved: true}
 	}
-	var s numSet
-	for {
-		lo := c.seqNum()
-		hi := lo
-		if c.peek() == ':' {
-			c.pos++
-			hi = c.seqNum()
-		}
-		s.ranges = append(s.ranges, numRange{lo, hi})
-		if len(s.ranges) > 100000 {
-			c.fail("Sequence set too long")
-		}
-		if c.peek() != ',' {
-			break
-		}
+	start := c.pos
+	for c.pos < len(c.line) && isSeqSetChar(c.line[c.pos]) {
 		c.pos++
+	}
+	set, err := imap.ParseSeqSet(string(c.line[start:c.pos]))
+	if err != nil {
+		c.fail("Invalid sequence set")
+	}
+	s := numSet{set: set, ranges: make([]numRange, len(set))}
+	for i, r := range set {
+		s.ranges[i] = numRange{r.Start, r.Stop}
 	}
 	return s
 }
@@ -52,8 +52,9 @@ func (c *conn) isNumSetStart() bool {
 	return b == '*' || b == '$' || (b >= '1' && b <= '9')
 }
 
-// resolveSeq returns the view indexes (0-based, ascending, unique) that a
-// set names. Sequence numbers beyond the view are an error (ok false).
+// resolve returns the view indexes (0-based, ascending, unique) that a set
+// names. Sequence numbers beyond the view are an error (ok false); UIDs
+// that no message has are not (RFC 9051 §6.4.8).
 func (v *view) resolve(s numSet, uid bool, saved []uint32) (idx []int, ok bool) {
 	n := len(v.uids)
 	if s.saved {
@@ -69,47 +70,28 @@ func (v *view) resolve(s numSet, uid bool, saved []uint32) (idx []int, ok bool) 
 		if n == 0 {
 			return nil, false
 		}
-		for _, r := range s.ranges {
-			lo, hi := r.lo, r.hi
-			if lo == 0 {
-				lo = uint32(n)
-			}
-			if hi == 0 {
-				hi = uint32(n)
-			}
-			if lo > hi {
-				lo, hi = hi, lo
-			}
-			if hi > uint32(n) {
+		for _, r := range s.set {
+			if r.Start > uint32(n) || r.Stop > uint32(n) {
 				return nil, false
 			}
-			for i := lo; i <= hi; i++ {
+		}
+		for _, r := range s.set.Resolve(uint32(n)) {
+			for i := r.Start; i <= r.Stop; i++ {
 				idx = append(idx, int(i-1))
 			}
 		}
-		return normalizeIdx(idx), true
+		return idx, true
 	}
 	if n == 0 {
 		return nil, true
 	}
-	last := v.uids[n-1]
-	for _, r := range s.ranges {
-		lo, hi := r.lo, r.hi
-		if lo == 0 {
-			lo = last
-		}
-		if hi == 0 {
-			hi = last
-		}
-		if lo > hi {
-			lo, hi = hi, lo
-		}
-		i := sort.Search(n, func(k int) bool { return v.uids[k] >= lo })
-		for ; i < n && v.uids[i] <= hi; i++ {
+	for _, r := range s.set.Resolve(v.uids[n-1]) {
+		i := sort.Search(n, func(k int) bool { return v.uids[k] >= r.Start })
+		for ; i < n && v.uids[i] <= r.Stop; i++ {
 			idx = append(idx, i)
 		}
 	}
-	return normalizeIdx(idx), true
+	return idx, true
 }
 
 func normalizeIdx(idx []int) []int {

@@ -1,11 +1,8 @@
 package imapserver
 
 import (
-	"encoding/base64"
 	"io"
-	"mime/quotedprintable"
 	"strconv"
-	"strings"
 
 	"github.com/mailwire/mailwire/imap"
 )
@@ -27,19 +24,12 @@ func (c *conn) writeBinarySection(b []byte, s *sectionItem, r MessageReader, ms 
 	}
 	off, n := p.bodyOff(), p.size
 	src := io.NewSectionReader(r, off, n)
-	var dec io.Reader
-	switch strings.ToUpper(p.encoding) {
-	case "BASE64":
-		dec = base64.NewDecoder(base64.StdEncoding, &base64Cleaner{r: src})
-	case "QUOTED-PRINTABLE":
-		dec = quotedprintable.NewReader(src)
-	case "7BIT", "8BIT", "BINARY", "":
-		dec = src
-	default:
+	dec, err := imap.DecodeTransfer(src, p.encoding)
+	if err != nil {
 		// RFC 3516 §4.3: unknown encoding.
 		return b, imap.ErrNo("UNKNOWN-CTE", "Unknown Content-Transfer-Encoding")
 	}
-	if dec == src {
+	if dec == io.Reader(src) { // 7bit, 8bit, binary: sizes are known
 		if s.kind == sectBinarySize {
 			return strconv.AppendInt(b, n, 10), nil
 		}
@@ -69,23 +59,4 @@ func (c *conn) writeBinarySection(b []byte, s *sectionItem, r MessageReader, ms 
 	b = strconv.AppendInt(b, int64(len(data)), 10)
 	b = append(b, "}\r\n"...)
 	return append(b, data...), nil
-}
-
-// base64Cleaner drops line breaks and other non-alphabet bytes.
-type base64Cleaner struct{ r io.Reader }
-
-func (bc *base64Cleaner) Read(p []byte) (int, error) {
-	for {
-		n, err := bc.r.Read(p)
-		w := 0
-		for _, ch := range p[:n] {
-			if ch >= 'A' && ch <= 'Z' || ch >= 'a' && ch <= 'z' || ch >= '0' && ch <= '9' || ch == '+' || ch == '/' || ch == '=' {
-				p[w] = ch
-				w++
-			}
-		}
-		if w > 0 || err != nil {
-			return w, err
-		}
-	}
 }

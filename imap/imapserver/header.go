@@ -3,6 +3,8 @@ package imapserver
 import (
 	"bytes"
 	"strings"
+
+	"github.com/mailwire/mailwire/imap"
 )
 
 // Header parsing for SEARCH (HEADER, FROM, SUBJECT, SENTBEFORE ...).
@@ -30,39 +32,22 @@ func (h headerFields) has(name string) bool {
 	return false
 }
 
+// maxHeaderFields bounds the fields kept for one message's SEARCH.
+const maxHeaderFields = 1000
+
+// parseHeaderFields splits a header block with imap.ForEachHeaderField.
 func parseHeaderFields(hdr []byte) headerFields {
 	var out headerFields
-	for len(hdr) > 0 {
-		// One field: a line and its continuation lines.
-		end := 0
-		for {
-			nl := bytes.IndexByte(hdr[end:], '\n')
-			if nl < 0 {
-				end = len(hdr)
-				break
-			}
-			end += nl + 1
-			if end >= len(hdr) || (hdr[end] != ' ' && hdr[end] != '\t') {
-				break
-			}
+	imap.ForEachHeaderField(hdr, func(name []byte, value string) {
+		if len(out) <= maxHeaderFields {
+			out = append(out, headerField{strings.ToLower(string(name)), value})
 		}
-		field := hdr[:end]
-		hdr = hdr[end:]
-		colon := bytes.IndexByte(field, ':')
-		if colon <= 0 {
-			continue
-		}
-		name := strings.ToLower(string(bytes.TrimRight(field[:colon], " \t")))
-		val := unfold(field[colon+1:])
-		out = append(out, headerField{name, val})
-		if len(out) > 1000 {
-			break
-		}
-	}
+	})
 	return out
 }
 
-// unfold removes CRLFs of folded lines and trims surrounding space.
+// unfold removes the CRLFs of folded lines and trims surrounding space
+// (SORT's header reader in cmd_sort.go uses it).
 func unfold(v []byte) string {
 	v = bytes.TrimSpace(v)
 	if bytes.IndexByte(v, '\n') < 0 {

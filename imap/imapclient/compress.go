@@ -1,0 +1,78 @@
+package imapclient
+
+import (
+	"errors"
+
+	"github.com/mailwire/mailwire/imap/internal/compress"
+)
+
+// ErrCompressionActive is returned by Compress on a connection that is
+// already compressed.
+var ErrCompressionActive = errors.New("imapclient: compression already active")
+
+// Compress sends COMPRESS DEFLATE (RFC 4978) and, after the server's OK,
+// compresses everything in both directions. Like STARTTLS it waits for the
+// tagged response before anything else is sent (§3: the client must not
+// send further commands until it has seen the result). Every command the
+// client writes is flushed through the compressor (a DEFLATE sync flush,
+// §4), and responses are handed over as soon as the server flushes, so
+// IDLE works as before.
+func (c *Client) Compress() error {
+	c.wmu.Lock()
+	defer c.wmu.Unlock()
+	c.mu.Lock()
+	if c.closed {
+		err := c.closeErr
+		c.mu.Unlock()
+		return err
+	}
+	if _, on := c.conn.(*compress.Conn); on {
+		c.mu.Unlock()
+		return ErrCompressionActive
+	}
+	if c.idling {
+		c.mu.Unlock()
+		return ErrIdling
+	}
+	c.tagSeq++
+	// The reader pauses after the tagged OK of a connection upgrade so
+	// that no compressed byte is read through the old reader; it does so
+	// for commands named STARTTLS, which this one is, as far as the
+	// reader is concerned (the wire carries COMPRESS DEFLATE).
+	cmd := &command{c: c, name: "STARTTLS", done: make(chan struct{})}
+	cmd.tag = "A" + itoa64(c.tagSeq)
+	c.pending = append(c.pending, cmd)
+	c.mu.Unlock()
+	if err := c.writeLine(cmd.tag + " COMPRESS DEFLATE"); err != nil {
+		c.closeWith(err)
+		return err
+	}
+	if err := cmd.wait(); err != nil {
+		return err
+	}
+	c.mu.Lock()
+	up := c.upgrade
+	c.upgrade = nil
+	c.mu.Unlock()
+	if up == nil {
+		return errors.New("imapclient: COMPRESS state lost")
+	}
+	<-up.paused // the reader stopped right after the OK
+	zc, err := compress.NewConn(c.conn, nil)
+	if err != nil {
+		close(up.resume)
+		c.closeWith(err)
+		return err
+	}
+	c.setConn(zc)
+	close(up.resume)
+	return nil
+}
+
+// Compressed reports whether COMPRESS is active.
+func (c *Client) Compressed() bool {
+	c.wmu.Lock()
+	defer c.wmu.Unlock()
+	_, on := c.conn.(*compress.Conn)
+	return on
+}

@@ -1,0 +1,82 @@
+package mailbox
+
+import (
+	"context"
+
+	"github.com/mailwire/mailwire/imap/imapserver"
+)
+
+// This file gives the IMAP adapter's users the optional interfaces of
+// imapserver's extensions: QUOTA (RFC 9208) and METADATA (RFC 5464).
+
+var (
+	_ imapserver.QuotaUser    = (*imapUser)(nil)
+	_ imapserver.MetadataUser = (*imapUser)(nil)
+)
+
+// QuotaRoots implements imapserver.QuotaUser: every mailbox of a user
+// belongs to the one quota root "" of the account, when the account has a
+// limit (RFC 9208 §3; a mailbox without limits has no root, §4.2.2).
+func (u *imapUser) QuotaRoots(ctx context.Context, mailbox string) ([]string, error) {
+	if _, err := u.store.Status(ctx, u.name, mailbox); err != nil {
+		return nil, imapErr(err)
+	}
+	q, err := u.store.GetQuota(ctx, u.name)
+	if err != nil {
+		return nil, imapErr(err)
+	}
+	if q.StorageLimit == 0 && q.MessageLimit == 0 {
+		return []string{}, nil
+	}
+	return []string{""}, nil
+}
+
+// Quota implements imapserver.QuotaUser with the store's STORAGE (bytes,
+// reported in KiB as RFC 9208 §5.1 requires, rounded up) and MESSAGE
+// resources. SETQUOTA is not offered: users must not raise their own
+// limits; administrators call Store.SetQuota.
+func (u *imapUser) Quota(ctx context.Context, root string) ([]imapserver.QuotaResource, error) {
+	if root != "" {
+		return nil, imapserver.ErrNoSuchQuotaRoot
+	}
+	q, err := u.store.GetQuota(ctx, u.name)
+	if err != nil {
+		return nil, imapErr(err)
+	}
+	var out []imapserver.QuotaResource
+	if q.StorageLimit > 0 {
+		out = append(out, imapserver.QuotaResource{Name: "STORAGE",
+			Usage: uint64(q.StorageUsed+1023) / 1024, Limit: uint64(q.StorageLimit) / 1024})
+	}
+	if q.MessageLimit > 0 {
+		out = append(out, imapserver.QuotaResource{Name: "MESSAGE",
+			Usage: uint64(q.MessagesUsed), Limit: uint64(q.MessageLimit)})
+	}
+	if out == nil {
+		return nil, imapserver.ErrNoSuchQuotaRoot
+	}
+	return out, nil
+}
+
+// GetMetadata implements imapserver.MetadataUser over the store's
+// metadata (mailbox "" holds the server entries).
+func (u *imapUser) GetMetadata(ctx context.Context, mailbox string) (map[string][]byte, error) {
+	m, err := u.store.GetMetadata(ctx, u.name, mailbox)
+	return m, imapErr(err)
+}
+
+// SetMetadata implements imapserver.MetadataUser; each entry is stored
+// durably in turn.
+func (u *imapUser) SetMetadata(ctx context.Context, mailbox string, entries map[string][]byte) error {
+	if mailbox != "" {
+		if _, err := u.store.Status(ctx, u.name, mailbox); err != nil {
+			return imapErr(err)
+		}
+	}
+	for k, v := range entries {
+		if err := u.store.SetMetadata(ctx, u.name, mailbox, k, v); err != nil {
+			return imapErr(err)
+		}
+	}
+	return nil
+}

@@ -8,10 +8,8 @@ import (
 	"crypto/tls"
 	"errors"
 	"fmt"
-	"io"
 	"net"
 	"os"
-	"runtime/debug"
 	"strconv"
 	"sync"
 	"time"
@@ -103,27 +101,18 @@ func (c *Conn) TLS() (tls.ConnectionState, bool) {
 // errCloseConn ends the connection after the current response is flushed.
 var errCloseConn = errors.New("pop3: close connection")
 
-func (s *Server) serveConn(nc net.Conn) {
-	if s.nconns.Add(1) > int64(s.maxConns()) {
-		s.nconns.Add(-1)
-		nc.SetWriteDeadline(time.Now().Add(10 * time.Second))
-		io.WriteString(nc, "-ERR [SYS/TEMP] too many connections, try again later\r\n")
-		nc.Close()
-		return
-	}
-	defer s.nconns.Add(-1)
+// serveConn serves nc on the calling goroutine, untracked (tests).
+func (s *Server) serveConn(nc net.Conn) { newConn(s, nc).serve() }
 
-	c := &Conn{srv: s, raw: nc, nc: nc}
+func newConn(s *Server, nc net.Conn) *Conn { return &Conn{srv: s, raw: nc, nc: nc} }
+
+// serve runs the connection until it ends and releases everything it holds;
+// Server.Serve tracks it and recovers a panic (internal/serve).
+func (c *Conn) serve() {
+	s, nc := c.srv, c.raw
 	c.ctx, c.cancel = context.WithCancel(context.Background())
-	s.trackConn(c, true)
-	defer s.trackConn(c, false)
 	defer nc.Close()
 	defer c.cancel()
-	defer func() {
-		if v := recover(); v != nil {
-			s.logger().Error("pop3: panic serving connection", "remote", nc.RemoteAddr().String(), "panic", v, "stack", string(debug.Stack()))
-		}
-	}()
 	defer c.release()
 
 	if tc, ok := nc.(*tls.Conn); ok { // implicit TLS (RFC 8314)
@@ -227,7 +216,7 @@ func (c *Conn) readLine(max int) ([]byte, error) {
 	if !c.lineBuffered() {
 		// About to wait for the client: the timer runs from now.
 		c.nc.SetReadDeadline(time.Now().Add(c.srv.autologout()))
-		if c.srv.closing.Load() {
+		if c.srv.life.Closed() {
 			return nil, errShutdown
 		}
 	}
@@ -250,7 +239,7 @@ var errShutdown = errors.New("pop3: server shutting down")
 func (c *Conn) readFailed(err error) {
 	var ne net.Error
 	switch {
-	case err == errShutdown || c.srv.closing.Load():
+	case err == errShutdown || c.srv.life.Closed():
 		c.reply("-ERR [SYS/TEMP] ", "server shutting down")
 	case errors.As(err, &ne) && ne.Timeout():
 		// RFC 1939 §3: autologout without entering UPDATE.

@@ -1,14 +1,15 @@
 package pop3
 
 import (
+	"cmp"
 	"context"
 	"crypto/tls"
 	"errors"
 	"log/slog"
 	"net"
-	"sync"
-	"sync/atomic"
 	"time"
+
+	"github.com/mailwire/mailwire/internal/serve"
 )
 
 // ErrServerClosed is returned by Serve, ListenAndServe and ListenAndServeTLS
@@ -79,12 +80,7 @@ type Server struct {
 	// sleep waits d or until ctx ends; tests replace it.
 	sleep func(ctx context.Context, d time.Duration)
 
-	mu        sync.Mutex
-	listeners map[*net.Listener]struct{}
-	conns     map[*Conn]struct{}
-	nconns    atomic.Int64
-	closing   atomic.Bool
-	wg        sync.WaitGroup
+	life serve.Lifecycle[*Conn]
 }
 
 func (s *Server) logger() *slog.Logger {
@@ -148,119 +144,37 @@ func (s *Server) delay(ctx context.Context, d time.Duration) {
 // ListenAndServe listens on s.Addr (default ":pop3") and serves cleartext
 // POP3 with STLS when TLSConfig is set.
 func (s *Server) ListenAndServe() error {
-	if s.closing.Load() {
-		return ErrServerClosed
-	}
-	addr := s.Addr
-	if addr == "" {
-		addr = ":pop3"
-	}
-	l, err := net.Listen("tcp", addr)
-	if err != nil {
-		return err
-	}
-	return s.Serve(l)
+	return s.life.ListenAndServe(cmp.Or(s.Addr, ":pop3"), nil, ErrServerClosed, s.Serve)
 }
 
 // ListenAndServeTLS listens on s.Addr (default ":pop3s") and serves POP3
 // over implicit TLS (RFC 8314 §3.3). certFile and keyFile are loaded when
 // non-empty; otherwise TLSConfig must hold certificates.
 func (s *Server) ListenAndServeTLS(certFile, keyFile string) error {
-	if s.closing.Load() {
+	if s.life.Closed() {
 		return ErrServerClosed
 	}
-	cfg := &tls.Config{}
-	if s.TLSConfig != nil {
-		cfg = s.TLSConfig.Clone()
-	}
-	if certFile != "" || keyFile != "" {
-		cert, err := tls.LoadX509KeyPair(certFile, keyFile)
-		if err != nil {
-			return err
-		}
-		cfg.Certificates = append(cfg.Certificates, cert)
-	}
-	addr := s.Addr
-	if addr == "" {
-		addr = ":pop3s"
-	}
-	l, err := net.Listen("tcp", addr)
+	cfg, err := serve.TLSConfig(s.TLSConfig, certFile, keyFile)
 	if err != nil {
 		return err
 	}
-	return s.Serve(tls.NewListener(l, cfg))
+	return s.life.ListenAndServe(cmp.Or(s.Addr, ":pop3s"), cfg, ErrServerClosed, s.Serve)
 }
 
 // Serve accepts connections on l and serves each in its own goroutine. It
 // returns ErrServerClosed after Shutdown or Close; l is closed on return.
 func (s *Server) Serve(l net.Listener) error {
-	if !s.trackListener(&l, true) {
-		l.Close()
-		return ErrServerClosed
-	}
-	defer s.trackListener(&l, false)
 	defer l.Close()
-	var backoff time.Duration
-	for {
-		nc, err := l.Accept()
-		if err != nil {
-			if s.closing.Load() {
-				return ErrServerClosed
-			}
-			var ne net.Error
-			if errors.As(err, &ne) && ne.Timeout() {
-				backoff = min(max(2*backoff, 5*time.Millisecond), time.Second)
-				time.Sleep(backoff)
-				continue
-			}
-			return err
-		}
-		backoff = 0
-		s.wg.Add(1)
-		go func() {
-			defer s.wg.Done()
-			s.serveConn(nc)
-		}()
+	p := &serve.Protocol[*Conn]{
+		Name:      "pop3",
+		ErrClosed: ErrServerClosed,
+		Logger:    s.logger(),
+		MaxConns:  s.maxConns(),
+		Busy:      "-ERR [SYS/TEMP] too many connections, try again later\r\n",
+		New:       func(nc net.Conn) *Conn { return newConn(s, nc) },
+		Serve:     (*Conn).serve,
 	}
-}
-
-func (s *Server) trackListener(l *net.Listener, add bool) bool {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if add {
-		if s.closing.Load() {
-			return false
-		}
-		if s.listeners == nil {
-			s.listeners = make(map[*net.Listener]struct{})
-		}
-		s.listeners[l] = struct{}{}
-	} else {
-		delete(s.listeners, l)
-	}
-	return true
-}
-
-func (s *Server) trackConn(c *Conn, add bool) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if add {
-		if s.conns == nil {
-			s.conns = make(map[*Conn]struct{})
-		}
-		s.conns[c] = struct{}{}
-	} else {
-		delete(s.conns, c)
-	}
-}
-
-func (s *Server) closeListeners() {
-	s.closing.Store(true)
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	for l := range s.listeners {
-		(*l).Close()
-	}
+	return s.life.Serve(l, p)
 }
 
 // Shutdown stops accepting connections, ends every connection that waits for
@@ -268,34 +182,16 @@ func (s *Server) closeListeners() {
 // commands in progress finish, and waits until all connections are gone or
 // ctx ends; then it closes the rest and returns ctx's error.
 func (s *Server) Shutdown(ctx context.Context) error {
-	s.closeListeners()
-	s.mu.Lock()
-	for c := range s.conns {
-		c.interrupt()
-	}
-	s.mu.Unlock()
-	done := make(chan struct{})
-	go func() {
-		s.wg.Wait()
-		close(done)
-	}()
-	select {
-	case <-done:
-		return nil
-	case <-ctx.Done():
-		s.Close()
-		return ctx.Err()
-	}
+	return s.life.Shutdown(ctx, (*Conn).interrupt, (*Conn).closeNow)
 }
 
 // Close closes the listeners and every connection immediately. Nothing is
 // committed for connections that had not sent QUIT.
 func (s *Server) Close() error {
-	s.closeListeners()
-	s.mu.Lock()
-	for c := range s.conns {
-		c.raw.Close()
-	}
-	s.mu.Unlock()
+	s.life.Close((*Conn).closeNow)
 	return nil
 }
+
+// closeNow closes the accepted connection (not the session's, which STLS
+// may have replaced) from another goroutine.
+func (c *Conn) closeNow() { c.raw.Close() }

@@ -139,11 +139,6 @@ func (c *conn) serve() {
 		c.flush()
 		return
 	}
-	if c.srv.nconns.Load() > int64(c.srv.maxConnections()) {
-		c.writeRaw("* BYE [UNAVAILABLE] Too many connections\r\n")
-		c.flush()
-		return
-	}
 	sess, err := c.srv.Backend.NewSession(c.ctx, c.info)
 	if err != nil {
 		c.log.Error("imapserver: NewSession failed", "err", err)

@@ -1,14 +1,14 @@
 package imapserver
 
 import (
+	"cmp"
 	"context"
 	"crypto/tls"
-	"errors"
 	"log/slog"
 	"net"
-	"sync"
-	"sync/atomic"
 	"time"
+
+	"github.com/mailwire/mailwire/internal/serve"
 )
 
 // Server is an IMAP server. Its zero value with a Backend set works; every
@@ -60,12 +60,7 @@ type Server struct {
 	// Now is the clock (default time.Now); tests inject one.
 	Now func() time.Time
 
-	mu        sync.Mutex
-	listeners map[*net.Listener]struct{}
-	conns     map[*conn]struct{}
-	closed    atomic.Bool
-	active    sync.WaitGroup
-	nconns    atomic.Int64
+	life serve.Lifecycle[*conn]
 }
 
 func (s *Server) maxLineLength() int    { return defInt(s.MaxLineLength, 64<<10) }
@@ -122,140 +117,46 @@ func defDur(v, d time.Duration) time.Duration {
 
 // ListenAndServe listens on Addr (default ":143") and serves.
 func (s *Server) ListenAndServe() error {
-	if s.closed.Load() {
-		return ErrServerClosed
-	}
-	addr := s.Addr
-	if addr == "" {
-		addr = ":143"
-	}
-	l, err := net.Listen("tcp", addr)
-	if err != nil {
-		return err
-	}
-	return s.Serve(l)
+	return s.life.ListenAndServe(cmp.Or(s.Addr, ":143"), nil, ErrServerClosed, s.Serve)
 }
 
 // ListenAndServeTLS listens on Addr (default ":993") and serves implicit
 // TLS (RFC 8314) with the given certificate, or with TLSConfig when both
 // file names are empty.
 func (s *Server) ListenAndServeTLS(certFile, keyFile string) error {
-	if s.closed.Load() {
+	if s.life.Closed() {
 		return ErrServerClosed
 	}
-	cfg := &tls.Config{}
-	if s.TLSConfig != nil {
-		cfg = s.TLSConfig.Clone()
+	base := s.TLSConfig
+	if base != nil && (certFile != "" || keyFile != "") {
+		// The files' certificate replaces TLSConfig's (smtp and pop3 add it).
+		base = base.Clone()
+		base.Certificates = nil
 	}
-	if certFile != "" || keyFile != "" {
-		cert, err := tls.LoadX509KeyPair(certFile, keyFile)
-		if err != nil {
-			return err
-		}
-		cfg.Certificates = []tls.Certificate{cert}
-	}
-	addr := s.Addr
-	if addr == "" {
-		addr = ":993"
-	}
-	l, err := tls.Listen("tcp", addr, cfg)
+	cfg, err := serve.TLSConfig(base, certFile, keyFile)
 	if err != nil {
 		return err
 	}
-	return s.Serve(l)
+	return s.life.ListenAndServe(cmp.Or(s.Addr, ":993"), cfg, ErrServerClosed, s.Serve)
 }
 
 // Serve accepts connections on l, one goroutine each, until Shutdown or
 // Close; it then returns ErrServerClosed.
 func (s *Server) Serve(l net.Listener) error {
-	if !s.trackListener(&l, true) {
-		l.Close()
-		return ErrServerClosed
-	}
-	defer s.trackListener(&l, false)
-	var delay time.Duration
-	for {
-		nc, err := l.Accept()
-		if err != nil {
-			if s.closed.Load() {
-				return ErrServerClosed
-			}
-			var ne net.Error
-			if errors.As(err, &ne) && ne.Timeout() {
-				delay = min(max(delay*2, 5*time.Millisecond), time.Second)
-				time.Sleep(delay)
-				continue
-			}
-			return err
-		}
-		delay = 0
-		c := newConn(s, nc)
-		if !s.trackConn(c, true) {
-			nc.Close()
-			return ErrServerClosed
-		}
-		go func() {
-			defer s.trackConn(c, false)
-			c.serve()
-		}()
-	}
-}
-
-func (s *Server) trackListener(l *net.Listener, add bool) bool {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if add {
-		if s.closed.Load() {
-			return false
-		}
-		if s.listeners == nil {
-			s.listeners = make(map[*net.Listener]struct{})
-		}
-		s.listeners[l] = struct{}{}
-	} else {
-		delete(s.listeners, l)
-	}
-	return true
-}
-
-func (s *Server) trackConn(c *conn, add bool) bool {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if add {
-		if s.closed.Load() {
-			return false
-		}
-		if s.conns == nil {
-			s.conns = make(map[*conn]struct{})
-		}
-		s.conns[c] = struct{}{}
-		s.active.Add(1)
-		s.nconns.Add(1)
-	} else {
-		delete(s.conns, c)
-		s.nconns.Add(-1)
-		s.active.Done()
-	}
-	return true
-}
-
-func (s *Server) closeListeners() {
-	s.closed.Store(true)
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	for l := range s.listeners {
-		(*l).Close()
-	}
+	return s.life.Serve(l, &serve.Protocol[*conn]{
+		Name:      "imapserver",
+		ErrClosed: ErrServerClosed,
+		Logger:    s.logger(),
+		MaxConns:  s.maxConnections(),
+		Busy:      "* BYE [UNAVAILABLE] Too many connections\r\n",
+		New:       func(nc net.Conn) *conn { return newConn(s, nc) },
+		Serve:     (*conn).serve,
+	})
 }
 
 // Close closes the listeners and every connection immediately.
 func (s *Server) Close() error {
-	s.closeListeners()
-	s.mu.Lock()
-	for c := range s.conns {
-		c.nc.Close()
-	}
-	s.mu.Unlock()
+	s.life.Close((*conn).closeNow)
 	return nil
 }
 
@@ -263,19 +164,7 @@ func (s *Server) Close() error {
 // and waits until every connection has ended or ctx is done; then it
 // closes the rest.
 func (s *Server) Shutdown(ctx context.Context) error {
-	s.closeListeners()
-	s.mu.Lock()
-	for c := range s.conns {
-		c.shutdown()
-	}
-	s.mu.Unlock()
-	done := make(chan struct{})
-	go func() { s.active.Wait(); close(done) }()
-	select {
-	case <-done:
-		return nil
-	case <-ctx.Done():
-		s.Close()
-		return ctx.Err()
-	}
+	return s.life.Shutdown(ctx, (*conn).shutdown, (*conn).closeNow)
 }
+
+func (c *conn) closeNow() { c.nc.Close() }

@@ -1,6 +1,7 @@
 package smtp
 
 import (
+	"cmp"
 	"context"
 	"crypto/tls"
 	"errors"
@@ -10,6 +11,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/mailwire/mailwire/internal/serve"
 )
 
 // ErrServerClosed is returned by Serve, ListenAndServe and
@@ -114,12 +117,13 @@ type Server struct {
 	initOnce sync.Once
 	lim      limits // resolved limits
 
-	mu        sync.Mutex
-	listeners map[net.Listener]struct{}
-	conns     map[*Conn]struct{}
-	closed    atomic.Bool
-	nconns    atomic.Int64
-	connWG    sync.WaitGroup
+	listeners serve.Listeners
+	// The connection set stays here rather than in a serve.Lifecycle: the
+	// package's tests register connections by hand through these fields.
+	mu     sync.Mutex
+	conns  map[*Conn]struct{}
+	nconns atomic.Int64
+	connWG sync.WaitGroup
 }
 
 // limits holds the resolved (defaulted) limit fields.
@@ -176,7 +180,6 @@ func (s *Server) init() {
 		}
 		l.ehloReply = s.buildEHLO(false)
 		l.ehloReplyTLS = s.buildEHLO(true)
-		s.listeners = make(map[net.Listener]struct{})
 		s.conns = make(map[*Conn]struct{})
 	})
 }
@@ -184,15 +187,7 @@ func (s *Server) init() {
 // ListenAndServe listens on Addr (":25" when empty; LMTP has no registered
 // port, so set Addr) and serves connections.
 func (s *Server) ListenAndServe() error {
-	addr := s.Addr
-	if addr == "" {
-		addr = ":25"
-	}
-	l, err := net.Listen("tcp", addr)
-	if err != nil {
-		return err
-	}
-	return s.Serve(l)
+	return s.listeners.ListenAndServe(cmp.Or(s.Addr, ":25"), nil, ErrServerClosed, s.Serve)
 }
 
 // ListenAndServeTLS listens on Addr (":465" when empty) and serves
@@ -200,29 +195,14 @@ func (s *Server) ListenAndServe() error {
 // certFile and keyFile are loaded into a copy of TLSConfig when given;
 // with both empty, TLSConfig must hold the certificates.
 func (s *Server) ListenAndServeTLS(certFile, keyFile string) error {
-	addr := s.Addr
-	if addr == "" {
-		addr = ":465"
-	}
-	cfg := &tls.Config{}
-	if s.TLSConfig != nil {
-		cfg = s.TLSConfig.Clone()
-	}
-	if certFile != "" || keyFile != "" {
-		cert, err := tls.LoadX509KeyPair(certFile, keyFile)
-		if err != nil {
-			return err
-		}
-		cfg.Certificates = append(cfg.Certificates, cert)
+	cfg, err := serve.TLSConfig(s.TLSConfig, certFile, keyFile)
+	if err != nil {
+		return err
 	}
 	if len(cfg.Certificates) == 0 && cfg.GetCertificate == nil {
 		return errors.New("smtp: ListenAndServeTLS needs a certificate")
 	}
-	l, err := net.Listen("tcp", addr)
-	if err != nil {
-		return err
-	}
-	return s.Serve(tls.NewListener(l, cfg))
+	return s.listeners.ListenAndServe(cmp.Or(s.Addr, ":465"), cfg, ErrServerClosed, s.Serve)
 }
 
 // Serve accepts connections on l and serves each in its own goroutine. It
@@ -232,62 +212,35 @@ func (s *Server) Serve(l net.Listener) error {
 	if s.Backend == nil {
 		return errors.New("smtp: Server.Backend is nil")
 	}
-	s.mu.Lock()
-	if s.closed.Load() {
-		s.mu.Unlock()
-		l.Close()
-		return ErrServerClosed
-	}
-	s.listeners[l] = struct{}{}
-	s.mu.Unlock()
-	defer func() {
-		s.mu.Lock()
-		delete(s.listeners, l)
-		s.mu.Unlock()
-		l.Close()
-	}()
-	var backoff time.Duration
-	for {
-		nc, err := l.Accept()
-		if err != nil {
-			if s.closed.Load() {
-				return ErrServerClosed
-			}
-			var ne net.Error
-			if errors.As(err, &ne) && ne.Timeout() {
-				backoff = min(max(2*backoff, 5*time.Millisecond), time.Second)
-				time.Sleep(backoff)
-				continue
-			}
-			return err
-		}
-		backoff = 0
-		if s.nconns.Add(1) > s.lim.maxConns {
-			s.nconns.Add(-1)
-			go refuseBusy(nc)
-			continue
-		}
-		c := newConn(s, nc)
-		s.mu.Lock()
-		if s.closed.Load() {
-			s.mu.Unlock()
-			s.nconns.Add(-1)
-			nc.Close()
-			return ErrServerClosed
-		}
-		s.conns[c] = struct{}{}
-		s.connWG.Add(1)
-		s.mu.Unlock()
-		go c.serve()
-	}
+	defer l.Close()
+	return s.listeners.Accept(l, ErrServerClosed, s.startConn)
 }
 
-// refuseBusy answers a connection beyond MaxConnections (RFC 5321 §3.1:
-// 421 instead of the greeting) and closes it.
-func refuseBusy(nc net.Conn) {
-	nc.SetWriteDeadline(time.Now().Add(5 * time.Second))
-	nc.Write([]byte("421 4.7.0 Too many connections, try again later\r\n"))
-	nc.Close()
+// busyReply answers a connection beyond MaxConnections (RFC 5321 §3.1: 421
+// instead of the greeting).
+const busyReply = "421 4.7.0 Too many connections, try again later\r\n"
+
+// startConn serves nc in its own goroutine, or refuses it beyond
+// MaxConnections; false means the server closed meanwhile.
+func (s *Server) startConn(nc net.Conn) bool {
+	if s.nconns.Add(1) > s.lim.maxConns {
+		s.nconns.Add(-1)
+		go serve.Refuse(nc, busyReply)
+		return true
+	}
+	c := newConn(s, nc)
+	s.mu.Lock()
+	if s.listeners.Closed() {
+		s.mu.Unlock()
+		s.nconns.Add(-1)
+		nc.Close()
+		return false
+	}
+	s.conns[c] = struct{}{}
+	s.connWG.Add(1)
+	s.mu.Unlock()
+	go c.serve()
+	return true
 }
 
 func (s *Server) removeConn(c *Conn) {
@@ -305,38 +258,21 @@ func (s *Server) removeConn(c *Conn) {
 // whatever is left when ctx ends.
 func (s *Server) Shutdown(ctx context.Context) error {
 	s.init()
-	s.closed.Store(true)
+	s.listeners.Close()
 	s.mu.Lock()
-	for l := range s.listeners {
-		l.Close()
-	}
 	for c := range s.conns {
 		c.requestShutdown()
 	}
 	s.mu.Unlock()
-	done := make(chan struct{})
-	go func() {
-		s.connWG.Wait()
-		close(done)
-	}()
-	select {
-	case <-done:
-		return nil
-	case <-ctx.Done():
-		s.Close()
-		return ctx.Err()
-	}
+	return serve.Wait(ctx, &s.connWG, func() { s.Close() })
 }
 
 // Close closes the listeners and every connection at once.
 func (s *Server) Close() error {
 	s.init()
-	s.closed.Store(true)
+	s.listeners.Close()
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	for l := range s.listeners {
-		l.Close()
-	}
 	for c := range s.conns {
 		c.base.Close()
 	}

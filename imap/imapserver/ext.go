@@ -1,11 +1,14 @@
 package imapserver
 
 // This file lists the commands and capabilities of the extensions in
-// cmd_compress.go, cmd_quota.go, cmd_metadata.go and cmd_multiappend.go,
+// cmd_compress.go, cmd_quota.go, cmd_metadata.go and cmd_multiappend.go (which
+// replaces APPEND),
 // so that the command table and CAPABILITY pick them up in one place.
 
 // extCommands are the command-table entries of the extension files.
 var extCommands = map[string]command{
+	// RFC 3502: APPEND with several messages (cmd_multiappend.go).
+	"APPEND": {authOrSelect, (*conn).cmdMultiAppend},
 	// RFC 4978.
 	"COMPRESS": {authOrSelect, (*conn).cmdCompress},
 	// RFC 9208.
@@ -21,7 +24,7 @@ var extCommands = map[string]command{
 // COMPRESS=DEFLATE is left out once compression is active (RFC 4978 §3
 // forbids a second COMPRESS, so announcing it would only invite a BAD).
 func (c *conn) extCapabilities() string {
-	s := "QUOTA QUOTA=RES-STORAGE QUOTA=RES-MESSAGE METADATA METADATA-SERVER"
+	s := "MULTIAPPEND QUOTA QUOTA=RES-STORAGE QUOTA=RES-MESSAGE METADATA METADATA-SERVER"
 	if !c.compressed() {
 		s = compressCapability + " " + s
 	}

@@ -12,7 +12,7 @@ func init() {
 	// Until the command table lists the extension commands itself, the
 	// tests register them (test files initialise after commands.go).
 	for verb, cmd := range extCommands {
-		if _, ok := commands[verb]; !ok {
+		if _, ok := commands[verb]; !ok || verb == "APPEND" {
 			commands[verb] = cmd
 		}
 	}
@@ -166,4 +166,50 @@ func (u *extUser) SetMetadata(ctx context.Context, mailbox string, entries map[s
 		}
 	}
 	return nil
+}
+
+func (u *extUser) AppendMany(ctx context.Context, name string, next func() (AppendMessage, io.Reader, error)) ([]AppendResult, error) {
+	type pending struct {
+		msg  AppendMessage
+		data []byte
+	}
+	var all []pending
+	for {
+		msg, r, err := next()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return nil, err
+		}
+		data, err := io.ReadAll(r)
+		if err != nil {
+			return nil, err
+		}
+		all = append(all, pending{msg, data})
+	}
+	kib, msgs := u.usage()
+	var size uint64
+	for _, p := range all {
+		size += uint64(len(p.data))
+	}
+	u.eb.mu.Lock()
+	over := u.eb.messageLimit > 0 && msgs+uint64(len(all)) > u.eb.messageLimit ||
+		u.eb.storageLimit > 0 && kib+(size+1023)/1024 > u.eb.storageLimit
+	u.eb.mu.Unlock()
+	if over {
+		return nil, ErrQuota
+	}
+	u.b.mu.Lock()
+	defer u.b.mu.Unlock()
+	mb, err := u.box(name)
+	if err != nil {
+		return nil, err
+	}
+	var out []AppendResult
+	for _, p := range all {
+		m := mb.add(p.data, p.msg.Flags, p.msg.InternalDate)
+		out = append(out, AppendResult{UIDValidity: mb.uidval, UID: m.uid})
+	}
+	return out, nil
 }

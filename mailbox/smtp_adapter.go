@@ -27,12 +27,26 @@ import (
 // trace fields (RFC 5321 §4.4); relayed mail gets Received only.
 //
 // Sending limits per account and per IP are the smtp.Server's RateLimiter;
-// set it on submission servers.
+// set it on submission servers. An MX (port 25) should not offer AUTH at
+// all, so that nobody can relay there past the submission port's limits:
+// build it with [NewMXBackend] (or set NoAuth).
 type SMTPBackend struct {
 	Store Store
 	// Outbound relays mail of authenticated sessions to non-local
 	// domains; nil refuses all relaying (550 5.7.1).
 	Outbound Outbound
+	// NoAuth makes the sessions offer no AUTH mechanism (they implement
+	// neither smtp.PasswordSession nor smtp.ScramSession), so nobody can
+	// authenticate and no mail is relayed: the MX setting.
+	NoAuth bool
+	// AnySender lets an authenticated user give any MAIL FROM address.
+	// By default an authenticated session may only use an address that
+	// resolves (ResolveRecipient: own address, sub-address or alias) to
+	// the authenticated user, and not the null sender; others get 553
+	// 5.7.1 (RFC 6409 §6.1 lets the MSA check the envelope sender). Set it
+	// for trusted relays that submit on behalf of others. Sessions that
+	// did not authenticate are not affected.
+	AnySender bool
 	// Hostname names this host in Received fields (default os.Hostname).
 	Hostname string
 	// SpoolDir holds the temporary copy of a message with several
@@ -45,23 +59,30 @@ type SMTPBackend struct {
 }
 
 // NewSMTPBackend returns a backend delivering into s and relaying through
-// out (which may be nil).
+// out (which may be nil): a submission server's backend.
 func NewSMTPBackend(s Store, out Outbound) *SMTPBackend {
 	return &SMTPBackend{Store: s, Outbound: out}
+}
+
+// NewMXBackend returns the backend of an MX: mail for local users only, no
+// AUTH offered, no relaying.
+func NewMXBackend(s Store) *SMTPBackend {
+	return &SMTPBackend{Store: s, NoAuth: true}
 }
 
 var _ smtp.Backend = (*SMTPBackend)(nil)
 
 // SMTP replies of the adapter.
 var (
-	errUnknownUser   = &smtp.Error{Code: 550, EnhancedCode: [3]int{5, 1, 1}, Message: "No such user here"}
-	errRelayDenied   = &smtp.Error{Code: 550, EnhancedCode: [3]int{5, 7, 1}, Message: "Relaying denied"}
-	errMailboxFull   = &smtp.Error{Code: 452, EnhancedCode: [3]int{4, 2, 2}, Message: "Mailbox full"}
-	errOverQuota     = &smtp.Error{Code: 552, EnhancedCode: [3]int{5, 2, 2}, Message: "Mailbox full: message exceeds the recipient's quota"}
-	errTooBig        = &smtp.Error{Code: 552, EnhancedCode: [3]int{5, 3, 4}, Message: "Message too big for the mailbox"}
-	errLocalFailure  = &smtp.Error{Code: 451, EnhancedCode: [3]int{4, 3, 0}, Message: "Local error in processing, try again later"}
-	errBadSender     = &smtp.Error{Code: 553, EnhancedCode: [3]int{5, 1, 7}, Message: "Invalid sender address"}
-	errNoTransaction = &smtp.Error{Code: 503, EnhancedCode: [3]int{5, 5, 1}, Message: "No valid recipients"}
+	errUnknownUser    = &smtp.Error{Code: 550, EnhancedCode: [3]int{5, 1, 1}, Message: "No such user here"}
+	errRelayDenied    = &smtp.Error{Code: 550, EnhancedCode: [3]int{5, 7, 1}, Message: "Relaying denied"}
+	errMailboxFull    = &smtp.Error{Code: 452, EnhancedCode: [3]int{4, 2, 2}, Message: "Mailbox full"}
+	errOverQuota      = &smtp.Error{Code: 552, EnhancedCode: [3]int{5, 2, 2}, Message: "Mailbox full: message exceeds the recipient's quota"}
+	errTooBig         = &smtp.Error{Code: 552, EnhancedCode: [3]int{5, 3, 4}, Message: "Message too big for the mailbox"}
+	errLocalFailure   = &smtp.Error{Code: 451, EnhancedCode: [3]int{4, 3, 0}, Message: "Local error in processing, try again later"}
+	errBadSender      = &smtp.Error{Code: 553, EnhancedCode: [3]int{5, 1, 7}, Message: "Invalid sender address"}
+	errSenderNotOwned = &smtp.Error{Code: 553, EnhancedCode: [3]int{5, 7, 1}, Message: "Sender address not owned by the authenticated user"}
+	errNoTransaction  = &smtp.Error{Code: 503, EnhancedCode: [3]int{5, 5, 1}, Message: "No valid recipients"}
 )
 
 func (b *SMTPBackend) hostname() string {
@@ -83,8 +104,21 @@ func (b *SMTPBackend) logger() *slog.Logger {
 
 // NewSession implements smtp.Backend.
 func (b *SMTPBackend) NewSession(ctx context.Context, c *smtp.Conn) (smtp.Session, error) {
-	return &smtpSession{b: b, conn: c}, nil
+	s := &smtpSession{b: b, conn: c}
+	if b.NoAuth {
+		return s, nil
+	}
+	return smtpAuthSession{s}, nil
 }
+
+// smtpAuthSession is a session that offers AUTH: the smtp server looks for
+// the AUTH interfaces on the session value.
+type smtpAuthSession struct{ *smtpSession }
+
+var (
+	_ smtp.PasswordSession = smtpAuthSession{}
+	_ smtp.ScramSession    = smtpAuthSession{}
+)
 
 type smtpSession struct {
 	b       *SMTPBackend
@@ -102,7 +136,7 @@ type smtpRcpt struct {
 }
 
 // AuthPassword implements smtp.PasswordSession (PLAIN, LOGIN).
-func (s *smtpSession) AuthPassword(ctx context.Context, identity, username, password string) error {
+func (s smtpAuthSession) AuthPassword(ctx context.Context, identity, username, password string) error {
 	if err := s.b.Store.VerifyPassword(ctx, username, password); err != nil {
 		if errors.Is(err, ErrAuthFailed) || errors.Is(err, ErrNoSuchUser) {
 			return smtp.ErrAuthFailed
@@ -116,7 +150,7 @@ func (s *smtpSession) AuthPassword(ctx context.Context, identity, username, pass
 }
 
 // ScramCredentials implements smtp.ScramSession (SCRAM-SHA-256).
-func (s *smtpSession) ScramCredentials(ctx context.Context, username string) (smtp.ScramCredentials, error) {
+func (s smtpAuthSession) ScramCredentials(ctx context.Context, username string) (smtp.ScramCredentials, error) {
 	c, err := s.b.Store.ScramCredentials(ctx, username)
 	if errors.Is(err, ErrNoSuchUser) {
 		return c, smtp.ErrAuthFailed
@@ -133,7 +167,31 @@ func (s *smtpSession) Mail(ctx context.Context, from string, opts *smtp.MailOpti
 	if strings.ContainsAny(from, "\r\n") {
 		return errBadSender
 	}
+	if user := s.conn.AuthIdentity(); user != "" && !s.b.AnySender {
+		if err := s.checkSender(ctx, user, from); err != nil {
+			return err
+		}
+	}
 	s.from, s.hasMail = from, true
+	return nil
+}
+
+// checkSender refuses a MAIL FROM that the authenticated user does not
+// own; the null sender is for bounces, which users do not submit.
+func (s *smtpSession) checkSender(ctx context.Context, user, from string) error {
+	if from == "" {
+		return errSenderNotOwned
+	}
+	owner, err := s.b.Store.ResolveRecipient(ctx, from)
+	switch {
+	case errors.Is(err, ErrNotLocal), errors.Is(err, ErrNoSuchUser):
+		return errSenderNotOwned
+	case err != nil:
+		s.b.logger().Error("mailbox: smtp: resolve sender", "from", from, "err", err)
+		return errLocalFailure
+	case normUser(owner) != normUser(user):
+		return errSenderNotOwned
+	}
 	return nil
 }
 

@@ -248,3 +248,83 @@ s.quit()
 		}
 	}
 }
+
+func TestSMTPAdapterSenderPolicy(t *testing.T) {
+	env := newSMTPEnv(t, false, nil)
+	ctx := context.Background()
+	if err := env.store.SetAlias(ctx, "postmaster@example.org", "bob"); err != nil {
+		t.Fatal(err)
+	}
+	c := env.dial(t, false)
+	if err := c.Auth(smtp.PlainAuth("", "bob", "pw-bob")); err != nil {
+		t.Fatal(err)
+	}
+	for _, from := range []string{"alice@example.org", "", "bob@elsewhere.test", "nobody@example.org"} {
+		err := c.Mail(from, nil)
+		if code, enh := smtpCode(err); code != 553 || enh != [3]int{5, 7, 1} {
+			t.Errorf("MAIL FROM:<%s> by bob: %v, want 553 5.7.1", from, err)
+		}
+		c.Reset()
+	}
+	for _, from := range []string{"bob@example.org", "Bob+lists@EXAMPLE.org", "postmaster@example.org"} {
+		if err := c.Mail(from, nil); err != nil {
+			t.Errorf("MAIL FROM:<%s> by bob refused: %v", from, err)
+		}
+		c.Reset()
+	}
+	// Unauthenticated (MX) sessions may use any sender.
+	c2 := env.dial(t, false)
+	if err := c2.Mail("alice@example.org", nil); err != nil {
+		t.Fatalf("unauthenticated MAIL FROM: %v", err)
+	}
+}
+
+func TestSMTPAdapterAnySender(t *testing.T) {
+	s := mailbox.NewMemory(mailbox.Options{})
+	ctx := context.Background()
+	s.CreateUser(ctx, "bob", "pw-bob")
+	s.AddDomain(ctx, "example.org")
+	be := mailbox.NewSMTPBackend(s, &fakeOutbound{})
+	be.AnySender = true
+	addr := serveSMTP(t, &smtp.Server{Backend: be, AllowInsecureAuth: true, AuthFailureDelay: -1})
+	c := (&smtpEnv{addr: addr}).dial(t, false)
+	if err := c.Auth(smtp.PlainAuth("", "bob", "pw-bob")); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Mail("someone@elsewhere.test", nil); err != nil {
+		t.Fatalf("AnySender: %v", err)
+	}
+}
+
+func TestSMTPAdapterMXOffersNoAuth(t *testing.T) {
+	s := mailbox.NewMemory(mailbox.Options{})
+	ctx := context.Background()
+	s.CreateUser(ctx, "bob", "pw-bob")
+	s.AddDomain(ctx, "example.org")
+	addr := serveSMTP(t, &smtp.Server{Backend: mailbox.NewMXBackend(s), AllowInsecureAuth: true, AuthFailureDelay: -1})
+	c := (&smtpEnv{addr: addr}).dial(t, false)
+	if _, ok := c.Extension("AUTH"); ok {
+		t.Fatal("MX advertises AUTH")
+	}
+	if err := c.Auth(smtp.PlainAuth("", "bob", "pw-bob")); err == nil {
+		t.Fatal("AUTH accepted on the MX")
+	}
+	res, err := c.Send(ctx, "x@remote.test", []string{"bob@example.org", "y@elsewhere.test"}, strings.NewReader(testBody), nil)
+	if err != nil || res.Rcpts[0].Err != nil {
+		t.Fatalf("local delivery on the MX: %v %+v", err, res)
+	}
+	if code, enh := smtpCode(res.Rcpts[1].Err); code != 550 || enh != [3]int{5, 7, 1} {
+		t.Fatalf("MX relayed: %v", res.Rcpts[1].Err)
+	}
+}
+
+func serveSMTP(t *testing.T, srv *smtp.Server) string {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	go srv.Serve(l)
+	t.Cleanup(func() { srv.Close() })
+	return l.Addr().String()
+}

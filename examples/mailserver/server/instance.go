@@ -192,9 +192,13 @@ func (in *Instance) listenAndServe() error {
 	limiter := &smtp.RateLimiter{AccountMessages: cfg.SendLimit, AccountRecipients: cfg.SendRcptLimit}
 
 	smtpServer := func(submission bool) *smtp.Server {
-		var be smtp.Backend = &mailbox.SMTPBackend{
+		// The MX offers no AUTH, so relaying and the per-account sending
+		// limit live on the submission ports only; submission sessions may
+		// send only as their own addresses (SMTPBackend.AnySender false).
+		be := &mailbox.SMTPBackend{
 			Store:    in.Store,
 			Outbound: in.Queue,
+			NoAuth:   !submission,
 			Hostname: cfg.Hostname,
 			SpoolDir: filepath.Join(cfg.DataDir, "spool"),
 			Logger:   in.Logger,
@@ -207,11 +211,8 @@ func (in *Instance) listenAndServe() error {
 			MaxMessageBytes:   cfg.MaxMessageBytes,
 			Logger:            in.Logger,
 		}
-		if !submission {
-			s.Backend = &mxBackend{inner: be}
-		} else {
+		if submission {
 			s.Submission = true
-			s.Backend = &submissionBackend{inner: be, store: in.Store}
 			if cfg.SendLimit > 0 || cfg.SendRcptLimit > 0 {
 				s.RateLimiter = limiter
 			}

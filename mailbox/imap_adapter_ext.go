@@ -1,8 +1,12 @@
 package mailbox
 
 import (
+	"bytes"
 	"context"
+	"io"
+	"os"
 
+	"github.com/mailwire/mailwire/imap"
 	"github.com/mailwire/mailwire/imap/imapserver"
 )
 
@@ -79,4 +83,78 @@ func (u *imapUser) SetMetadata(ctx context.Context, mailbox string, entries map[
 		}
 	}
 	return nil
+}
+
+var _ imapserver.MultiAppendUser = (*imapUser)(nil)
+
+// spoolMemory is the size up to which a MULTIAPPEND message waits in
+// memory; larger ones wait in a temporary file.
+const spoolMemory = 256 << 10
+
+// AppendMany implements imapserver.MultiAppendUser (RFC 3502) with the
+// store's BatchAppender: all messages or none. The messages arrive one
+// after the other and the store needs them together, so each is spooled
+// (in memory up to 256 KiB, else in a temporary file) until the last has
+// arrived. A single message goes straight to Append.
+func (u *imapUser) AppendMany(ctx context.Context, name string, next func() (imapserver.AppendMessage, io.Reader, error)) ([]imapserver.AppendResult, error) {
+	var spooled []AppendMessage
+	var files []*os.File
+	defer func() {
+		for _, f := range files {
+			f.Close()
+			os.Remove(f.Name())
+		}
+	}()
+	for {
+		msg, body, err := next()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return nil, err
+		}
+		var r io.Reader
+		if msg.Size <= spoolMemory {
+			b := make([]byte, msg.Size)
+			if _, err := io.ReadFull(body, b); err != nil {
+				return nil, err
+			}
+			r = bytes.NewReader(b)
+		} else {
+			f, err := os.CreateTemp("", "mailwire-append-*")
+			if err != nil {
+				return nil, err
+			}
+			files = append(files, f)
+			if _, err := io.Copy(f, body); err != nil {
+				return nil, err
+			}
+			if _, err := f.Seek(0, io.SeekStart); err != nil {
+				return nil, err
+			}
+			r = f
+		}
+		spooled = append(spooled, AppendMessage{Body: r, Flags: msg.Flags, InternalDate: msg.InternalDate})
+	}
+	if len(spooled) == 1 {
+		res, err := u.Append(ctx, name, imapserver.AppendMessage{Flags: spooled[0].Flags, InternalDate: spooled[0].InternalDate}, spooled[0].Body)
+		return []imapserver.AppendResult{res}, err
+	}
+	ba, ok := u.store.(BatchAppender)
+	if !ok {
+		return nil, imap.ErrNo(imap.CodeCannot, "This store cannot append several messages at once")
+	}
+	uids, err := ba.AppendMany(ctx, u.name, name, spooled)
+	if err != nil {
+		return nil, imapErr(err)
+	}
+	st, err := u.store.Status(ctx, u.name, name)
+	if err != nil {
+		return nil, imapErr(err)
+	}
+	out := make([]imapserver.AppendResult, len(uids))
+	for i, uid := range uids {
+		out[i] = imapserver.AppendResult{UIDValidity: st.UIDValidity, UID: uid}
+	}
+	return out, nil
 }

@@ -80,3 +80,25 @@ func itoaTest(n int) string {
 		}
 	}
 }
+
+// MULTIAPPEND over the store (RFC 3502): several messages in one commit,
+// none when one of them cannot be stored; a large one spools to disk.
+func TestIMAPAdapterMultiAppend(t *testing.T) {
+	imapStores(t, func(t *testing.T, st Store) {
+		addr := startIMAP(t, st)
+		c := dialIMAP(t, addr)
+		c.do("a LOGIN user pass", "OK")
+		needIMAPCap(t, c, "MULTIAPPEND")
+		big := adapterMsg + strings.Repeat("x", spoolMemory+10) + "\r\n"
+		n := itoaTest(len(adapterMsg))
+		out := c.do("b APPEND INBOX (\\Seen) {"+n+"+}\r\n"+adapterMsg+" {"+itoaTest(len(big))+"+}\r\n"+big+" {"+n+"+}\r\n"+adapterMsg, "OK")
+		mustHave(t, out, "[APPENDUID ", " 1,2,3]")
+		mustHave(t, c.do("c STATUS INBOX (MESSAGES)", "OK"), "MESSAGES 3")
+		if err := st.SetQuota(context.Background(), "user", 0, 4); err != nil {
+			t.Fatal(err)
+		}
+		c.do("d APPEND INBOX {"+n+"+}\r\n"+adapterMsg+" {"+n+"+}\r\n"+adapterMsg, "NO [OVERQUOTA]")
+		mustHave(t, c.do("e STATUS INBOX (MESSAGES)", "OK"), "MESSAGES 3")
+		c.do("f APPEND INBOX {"+n+"+}\r\n"+adapterMsg, "OK [APPENDUID")
+	})
+}

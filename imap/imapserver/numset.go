@@ -8,8 +8,9 @@ import (
 
 // numSet is a parsed sequence-set (RFC 9051 §9), or "$" (SEARCHRES,
 // RFC 5182) when saved is true. Parsing and "*" resolution are package
-// imap's (imap.SeqSet); ranges repeats set's ranges for the code that
-// walks them itself (UID FETCH VANISHED, SELECT QRESYNC known UIDs).
+// imap's (imap.SeqSet). ranges repeats set's ranges only for fetch.go
+// (UID FETCH VANISHED) and cmd_select.go (QRESYNC known UIDs), which walk
+// lo/hi themselves; once they read set, ranges and numRange can go.
 type numSet struct {
 	set    imap.SeqSet
 	ranges []numRange

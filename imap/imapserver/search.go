@@ -419,8 +419,8 @@ func (e *searchEval) inSet(k *searchKey) bool {
 			star = v.uids[len(v.uids)-1]
 		}
 	}
-	for _, r := range k.set.ranges {
-		lo, hi := r.lo, r.hi
+	for _, r := range k.set.set {
+		lo, hi := r.Start, r.Stop
 		if lo == 0 {
 			lo = star
 		}

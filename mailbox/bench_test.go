@@ -192,3 +192,68 @@ func BenchmarkList100k(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkStoreFlags10k is IMAP's STORE 1:* +FLAGS (\Seen) (alternating
+// with -FLAGS so every iteration changes every message) on a
+// 10,000-message Maildir INBOX; one op is one STORE over all messages.
+//
+//	go test -run=^$ -bench=StoreFlags10k -benchtime=20x ./mailbox
+func BenchmarkStoreFlags10k(b *testing.B) {
+	const n = 10000
+	dir := makeBigMaildir(b, n)
+	ctx := context.Background()
+	s, err := mailbox.OpenMaildir(dir, mailbox.Options{Logger: discardLogger{}})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer s.Close()
+	l, err := s.List(ctx, "u", "INBOX")
+	if err != nil || len(l) != n {
+		b.Fatal(err)
+	}
+	uids := make([]uint32, n)
+	for i, m := range l {
+		uids[i] = m.UID
+	}
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := range b.N {
+		op := mailbox.FlagsAdd
+		if i%2 == 1 {
+			op = mailbox.FlagsRemove
+		}
+		if _, err := s.StoreFlags(ctx, "u", "INBOX", uids, op, []string{`\Seen`}, 0); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkOpenMessage is POP3 RETR / IMAP BODY.PEEK[] on a quiet
+// 10,000-message Maildir INBOX: open one message and read it.
+//
+//	go test -run=^$ -bench=OpenMessage ./mailbox
+func BenchmarkOpenMessage(b *testing.B) {
+	const n = 10000
+	dir := makeBigMaildir(b, n)
+	ctx := context.Background()
+	s, err := mailbox.OpenMaildir(dir, mailbox.Options{Logger: discardLogger{}})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer s.Close()
+	l, err := s.List(ctx, "u", "INBOX")
+	if err != nil || len(l) != n {
+		b.Fatal(err)
+	}
+	buf := make([]byte, 4096)
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := range b.N {
+		m, err := s.Open(ctx, "u", "INBOX", l[i%n].UID)
+		if err != nil {
+			b.Fatal(err)
+		}
+		m.Read(buf)
+		m.Close()
+	}
+}

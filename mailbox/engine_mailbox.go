@@ -76,6 +76,20 @@ func (e *engine) read(user, name string, fn func(mb *mbox) error) error {
 	return fn(mb)
 }
 
+// readNoRefresh is read without looking for other processes' changes.
+func (e *engine) readNoRefresh(user, name string, fn func(mb *mbox) error) error {
+	mb, err := e.lookup(user, name)
+	if err != nil {
+		return err
+	}
+	mb.mu.Lock()
+	defer mb.mu.Unlock()
+	if err := e.loadLocked(mb); err != nil {
+		return err
+	}
+	return fn(mb)
+}
+
 // write runs fn with the mailbox locked against threads and processes.
 func (e *engine) write(mb *mbox, fn func() ([]Event, error)) error {
 	mb.mu.Lock()

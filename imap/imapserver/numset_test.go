@@ -20,5 +20,8 @@ func TestSequenceSets(t *testing.T) {
 		{"j UID FETCH 2,4:3 UID", "OK", []string{"* 2 FETCH (UID 2)", "* 3 FETCH (UID 3)", "* 4 FETCH (UID 4)"}, []string{"* 1 FETCH"}},
 		{"k SEARCH 2:3", "OK", []string{"* SEARCH 2 3"}, nil},
 		{"l SEARCH UID 4:*", "OK", []string{"* SEARCH 4 5"}, nil},
+		{"m SEARCH *:3 NOT 5", "OK", []string{"* SEARCH 3 4"}, nil},
+		{"n SEARCH UID 9:*", "OK", []string{"* SEARCH 5"}, nil},
+		{"o SEARCH OR 1 UID 7:9", "OK", []string{"* SEARCH 1"}, nil},
 	})
 }

@@ -419,22 +419,11 @@ func (e *searchEval) inSet(k *searchKey) bool {
 			star = v.uids[len(v.uids)-1]
 		}
 	}
-	for _, r := range k.set.set {
-		lo, hi := r.Start, r.Stop
-		if lo == 0 {
-			lo = star
-		}
-		if hi == 0 {
-			hi = star
-		}
-		if lo > hi {
-			lo, hi = hi, lo
-		}
-		if n >= lo && n <= hi {
-			return true
-		}
+	// "*" is the same for every message of one search: resolve once.
+	if !k.resolved || k.resolvedStar != star {
+		k.resolvedSet, k.resolved, k.resolvedStar = k.set.set.Resolve(star), true, star
 	}
-	return false
+	return k.resolvedSet.Contains(n)
 }
 
 // indexFold reports whether text occurs in b, ignoring ASCII case.

@@ -3,6 +3,8 @@ package imapserver
 import (
 	"strings"
 	"time"
+
+	"github.com/mailwire/mailwire/imap"
 )
 
 // searchOp is one SEARCH key (RFC 9051 §6.4.4, RFC 3501 §6.4.4, RFC 7162
@@ -45,6 +47,11 @@ type searchKey struct {
 	date  time.Time
 	set   numSet
 	kids  []*searchKey
+
+	// resolvedSet is set with "*" as resolvedStar, cached by inSet.
+	resolvedSet  imap.SeqSet
+	resolved     bool
+	resolvedStar uint32
 }
 
 type searchReturn struct {

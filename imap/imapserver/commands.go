@@ -51,6 +51,10 @@ func init() {
 		"SORT":   {stateSelected, (*conn).cmdSort},
 		"THREAD": {stateSelected, (*conn).cmdThread},
 	}
+	// COMPRESS, QUOTA, METADATA and MULTIAPPEND's APPEND (ext.go).
+	for verb, cmd := range extCommands {
+		commands[verb] = cmd
+	}
 }
 
 // verbOf returns the name of the command being executed (without UID).

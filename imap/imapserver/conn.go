@@ -517,6 +517,7 @@ func (c *conn) capabilities() string {
 	}
 	b.WriteString(" LITERAL+ ID ENABLE UNAUTHENTICATE IDLE NAMESPACE UNSELECT UIDPLUS MOVE CHILDREN LIST-EXTENDED LIST-STATUS SPECIAL-USE STATUS=SIZE ESEARCH SEARCHRES CONDSTORE QRESYNC BINARY")
 	b.WriteString(" " + sortCapabilities)
+	b.WriteString(" " + c.extCapabilities())
 	fmt.Fprintf(&b, " APPENDLIMIT=%d", c.srv.appendLimit())
 	return b.String()
 }

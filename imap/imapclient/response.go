@@ -29,6 +29,9 @@ type untagged struct {
 	// text is the raw rest of the line of a response this reader does not
 	// parse itself (THREAD, extensions), without the leading space.
 	text string
+	// ext is the parsed data of an extension response: *QuotaData,
+	// *quotaRootData (quota.go), *MetadataData (metadata.go).
+	ext any
 }
 
 type upgradeReq struct {
@@ -341,6 +344,18 @@ func (c *Client) readUntagged() error {
 			}
 		}
 		if u.uids, err = d.UIDSet(); err != nil {
+			return err
+		}
+	case "QUOTA":
+		if u.ext, err = c.readQuota(); err != nil {
+			return err
+		}
+	case "QUOTAROOT":
+		if u.ext, err = c.readQuotaRoot(); err != nil {
+			return err
+		}
+	case "METADATA":
+		if u.ext, err = c.readMetadata(); err != nil {
 			return err
 		}
 	default:

@@ -452,7 +452,22 @@ var mdLetters = [...]struct {
 	bit uint8
 }{{'D', sysDraft}, {'F', sysFlagged}, {'R', sysAnswered}, {'S', sysSeen}, {'T', sysDeleted}}
 
+// flagSuffixes caches flagSuffix for every combination of the five bits.
+var flagSuffixes = func() (t [32]string) {
+	for i := range t {
+		t[i] = buildFlagSuffix(uint8(i))
+	}
+	return t
+}()
+
 func flagSuffix(sys uint8) string {
+	if int(sys) < len(flagSuffixes) {
+		return flagSuffixes[sys]
+	}
+	return buildFlagSuffix(sys)
+}
+
+func buildFlagSuffix(sys uint8) string {
 	b := []byte(":2,")
 	for _, l := range mdLetters {
 		if sys&l.bit != 0 {
@@ -673,11 +688,29 @@ func (m *mdBox) commitFlags(st *mstate, changes []flagChange, modseq uint64) err
 		nr := old
 		nr.sys, nr.bits = c.sys, old.bits&^bitInNew
 		st.msgs[c.idx].bits &^= bitInNew
-		if m.renameFlags(st, &old, &nr) {
-			touched[dirCur] = true
-			if old.bits&bitInNew != 0 {
-				touched[dirNew] = true
+		// The base name is shared; only the directory and suffix differ.
+		base := baseName(st.uidValidity, &old)
+		od, oldName := dirCur, base+flagSuffix(old.sys)
+		if old.bits&bitInNew != 0 {
+			od, oldName = dirNew, base
+		}
+		newName := base + flagSuffix(nr.sys)
+		if od == dirCur && oldName == newName {
+			continue
+		}
+		err := renameIn(m.dirs[od], oldName, m.dirs[dirCur], newName)
+		if err != nil && errors.Is(err, fs.ErrNotExist) {
+			// Another program renamed it: find it.
+			if !m.renameFlags(st, &old, &nr) {
+				continue
 			}
+		} else if err != nil {
+			m.b.opts.Logger.Error("mailbox: flag rename", "file", oldName, "err", err)
+			continue
+		}
+		touched[dirCur] = true
+		if od == dirNew {
+			touched[dirNew] = true
 		}
 	}
 	if err := m.syncDirs(touched); err != nil {

@@ -35,11 +35,10 @@ func (c *Client) Compress() error {
 		return ErrIdling
 	}
 	c.tagSeq++
-	// The reader pauses after the tagged OK of a connection upgrade so
-	// that no compressed byte is read through the old reader; it does so
-	// for commands named STARTTLS, which this one is, as far as the
-	// reader is concerned (the wire carries COMPRESS DEFLATE).
-	cmd := &command{c: c, name: "STARTTLS", done: make(chan struct{})}
+	// The reader pauses after the tagged OK (response.go) so that no
+	// compressed byte is read through the old reader; data after the OK
+	// before compression starts is refused like after STARTTLS.
+	cmd := &command{c: c, name: "COMPRESS", done: make(chan struct{})}
 	cmd.tag = "A" + itoa64(c.tagSeq)
 	c.pending = append(c.pending, cmd)
 	c.mu.Unlock()

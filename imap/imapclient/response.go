@@ -126,7 +126,7 @@ func (c *Client) readResponse() error {
 		}
 	}
 	var up *upgradeReq
-	if cmd != nil && cmd.name == "STARTTLS" && st.Type == imap.StatusOK {
+	if cmd != nil && (cmd.name == "STARTTLS" || cmd.name == "COMPRESS") && st.Type == imap.StatusOK {
 		up = &upgradeReq{paused: make(chan struct{}), resume: make(chan struct{})}
 		c.upgrade = up
 	}

@@ -128,6 +128,7 @@ type smtpSession struct {
 	hasMail bool
 	rcpts   []smtpRcpt
 	remote  []string
+	env     RelayEnvelope // DSN parameters for an EnvelopeOutbound
 }
 
 type smtpRcpt struct {
@@ -173,6 +174,11 @@ func (s *smtpSession) Mail(ctx context.Context, from string, opts *smtp.MailOpti
 		}
 	}
 	s.from, s.hasMail = from, true
+	if opts != nil {
+		s.env = RelayEnvelope{From: from, EnvelopeID: opts.EnvelopeID, Return: string(opts.Return), BodyType: string(opts.Body), SMTPUTF8: opts.SMTPUTF8}
+	} else {
+		s.env = RelayEnvelope{From: from}
+	}
 	return nil
 }
 
@@ -204,6 +210,14 @@ func (s *smtpSession) Rcpt(ctx context.Context, to string, opts *smtp.RcptOption
 			return errRelayDenied
 		}
 		s.remote = append(s.remote, to)
+		rr := RelayRecipient{Addr: to}
+		if opts != nil {
+			rr.ORCPTType, rr.ORCPT = opts.OriginalRecipientType, opts.OriginalRecipient
+			for _, n := range opts.Notify {
+				rr.Notify = append(rr.Notify, string(n))
+			}
+		}
+		s.env.Rcpts = append(s.env.Rcpts, rr)
 		return nil
 	case errors.Is(err, ErrNoSuchUser):
 		return errUnknownUser
@@ -224,7 +238,7 @@ func (s *smtpSession) Rcpt(ctx context.Context, to string, opts *smtp.RcptOption
 func (s *smtpSession) Reset(ctx context.Context) { s.reset() }
 
 func (s *smtpSession) reset() {
-	s.from, s.hasMail, s.rcpts, s.remote = "", false, nil, nil
+	s.from, s.hasMail, s.rcpts, s.remote, s.env = "", false, nil, nil, RelayEnvelope{}
 }
 
 func (s *smtpSession) Logout(ctx context.Context) error { return nil }
@@ -303,7 +317,13 @@ func (s *smtpSession) deliver(ctx context.Context, r io.Reader, report func(rcpt
 	}
 	if len(s.remote) > 0 {
 		body := io.MultiReader(strings.NewReader(received("")), io.NewSectionReader(f, 0, n))
-		err := s.b.Outbound.Relay(ctx, s.from, s.remote, body)
+		var err error
+		if eo, ok := s.b.Outbound.(EnvelopeOutbound); ok {
+			env := s.env // a copy: the session may start a new transaction
+			err = eo.RelayEnvelope(ctx, &env, body)
+		} else {
+			err = s.b.Outbound.Relay(ctx, s.from, s.remote, body)
+		}
 		if err != nil {
 			var se *smtp.Error
 			if !errors.As(err, &se) {

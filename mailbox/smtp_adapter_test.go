@@ -328,3 +328,55 @@ func serveSMTP(t *testing.T, srv *smtp.Server) string {
 	t.Cleanup(func() { srv.Close() })
 	return l.Addr().String()
 }
+
+type envOutbound struct {
+	fakeOutbound
+	env *mailbox.RelayEnvelope
+}
+
+func (o *envOutbound) RelayEnvelope(ctx context.Context, env *mailbox.RelayEnvelope, body io.Reader) error {
+	o.mu.Lock()
+	o.env = env
+	o.mu.Unlock()
+	return o.Relay(ctx, env.From, nil, body)
+}
+
+// An Outbound that takes envelopes gets the DSN parameters of the
+// submission (RFC 3461 §4).
+func TestSMTPAdapterRelayDSNParameters(t *testing.T) {
+	s := mailbox.NewMemory(mailbox.Options{})
+	ctx := context.Background()
+	s.CreateUser(ctx, "bob", "pw-bob")
+	s.AddDomain(ctx, "example.org")
+	out := &envOutbound{}
+	addr := serveSMTP(t, &smtp.Server{Backend: mailbox.NewSMTPBackend(s, out), AllowInsecureAuth: true, AuthFailureDelay: -1, EnableDSN: true})
+	c := (&smtpEnv{addr: addr}).dial(t, false)
+	if err := c.Auth(smtp.PlainAuth("", "bob", "pw-bob")); err != nil {
+		t.Fatal(err)
+	}
+	opts := &smtp.SendOptions{
+		Mail: &smtp.MailOptions{Return: smtp.DSNReturn("HDRS"), EnvelopeID: "id+1"},
+		PerRcpt: []*smtp.RcptOptions{
+			{Notify: []smtp.DSNNotify{"SUCCESS", "FAILURE"}, OriginalRecipientType: "rfc822", OriginalRecipient: "a@elsewhere.test"},
+			nil,
+		},
+	}
+	res, err := c.Send(ctx, "bob@example.org", []string{"a@elsewhere.test", "b@elsewhere.test"}, strings.NewReader(testBody), opts)
+	if err != nil || res.Err() != nil {
+		t.Fatalf("%v %v", err, res.Err())
+	}
+	e := out.env
+	if e == nil || e.From != "bob@example.org" || e.Return != "HDRS" || e.EnvelopeID != "id+1" || len(e.Rcpts) != 2 {
+		t.Fatalf("envelope %+v", e)
+	}
+	r0, r1 := e.Rcpts[0], e.Rcpts[1]
+	if r0.Addr != "a@elsewhere.test" || strings.Join(r0.Notify, ",") != "SUCCESS,FAILURE" || r0.ORCPTType != "rfc822" || r0.ORCPT != "a@elsewhere.test" {
+		t.Fatalf("first recipient %+v", r0)
+	}
+	if r1.Addr != "b@elsewhere.test" || r1.Notify != nil || r1.ORCPT != "" {
+		t.Fatalf("second recipient %+v", r1)
+	}
+	if !strings.HasSuffix(out.body, testBody) {
+		t.Fatalf("body %q", out.body)
+	}
+}

@@ -273,3 +273,34 @@ type Options struct {
 type Outbound interface {
 	Relay(ctx context.Context, from string, to []string, body io.Reader) error
 }
+
+// EnvelopeOutbound is an Outbound that also carries the submission's DSN
+// parameters (RFC 3461) and body type; the SMTP adapter calls RelayEnvelope
+// instead of Relay when its Outbound implements it. The types are plain so
+// that a queue package need not be imported here: a few lines convert them
+// (see examples/mailserver/server for dnsmx.Queue.Enqueue).
+type EnvelopeOutbound interface {
+	Outbound
+	RelayEnvelope(ctx context.Context, env *RelayEnvelope, body io.Reader) error
+}
+
+// RelayEnvelope is the envelope of a message to relay.
+type RelayEnvelope struct {
+	From       string // "" is the null sender
+	Rcpts      []RelayRecipient
+	EnvelopeID string // ENVID (RFC 3461 §4.4), "" when absent
+	Return     string // RET (RFC 3461 §4.3): "FULL", "HDRS" or ""
+	BodyType   string // BODY (RFC 6152, RFC 3030): "7BIT", "8BITMIME", "BINARYMIME" or ""
+	SMTPUTF8   bool   // SMTPUTF8 (RFC 6531)
+}
+
+// RelayRecipient is one recipient of a RelayEnvelope.
+type RelayRecipient struct {
+	Addr string
+	// Notify is the NOTIFY list (RFC 3461 §4.1): "NEVER", "SUCCESS",
+	// "FAILURE", "DELAY"; nil when absent.
+	Notify []string
+	// ORCPTType and ORCPT are the ORCPT parameter (RFC 3461 §4.2): the
+	// address type (e.g. "rfc822") and the decoded original address.
+	ORCPTType, ORCPT string
+}

@@ -197,7 +197,7 @@ func (in *Instance) listenAndServe() error {
 		// send only as their own addresses (SMTPBackend.AnySender false).
 		be := &mailbox.SMTPBackend{
 			Store:    in.Store,
-			Outbound: in.Queue,
+			Outbound: queueOutbound{in.Queue},
 			NoAuth:   !submission,
 			Hostname: cfg.Hostname,
 			SpoolDir: filepath.Join(cfg.DataDir, "spool"),
@@ -213,6 +213,7 @@ func (in *Instance) listenAndServe() error {
 		}
 		if submission {
 			s.Submission = true
+			s.EnableDSN = true // passed on to the queue by queueOutbound
 			if cfg.SendLimit > 0 || cfg.SendRcptLimit > 0 {
 				s.RateLimiter = limiter
 			}

@@ -217,6 +217,10 @@ func BenchmarkStoreFlags10k(b *testing.B) {
 	}
 	b.ReportAllocs()
 	b.ResetTimer()
+	cpu0 := processCPU()
+	defer func() {
+		b.ReportMetric(float64((processCPU()-cpu0).Microseconds())/1000/float64(b.N), "cpu-ms/op")
+	}()
 	for i := range b.N {
 		op := mailbox.FlagsAdd
 		if i%2 == 1 {

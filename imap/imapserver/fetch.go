@@ -193,6 +193,7 @@ func (c *conn) writeFetchMessage(b []byte, m Message, p *fetchPlan) ([]byte, err
 		b = appendUint(b, uint64(m.Size()))
 		b = append(b, ' ')
 	}
+	b = c.appendFetchExt(b, m, p)
 	var ms *msgStructure
 	var r MessageReader
 	defer func() {

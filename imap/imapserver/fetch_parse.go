@@ -12,6 +12,7 @@ type fetchPlan struct {
 	changedSince                                                          uint64
 	vanished                                                              bool
 	setSeen                                                               bool
+	ext                                                                   fetchExt // fetch_ext.go
 	// seenNow holds the UIDs this FETCH set \Seen on: their FETCH
 	// response includes FLAGS (RFC 9051 §6.4.5).
 	seenNow map[uint32]bool
@@ -40,7 +41,7 @@ type sectionItem struct {
 
 // needsMessage reports whether the plan needs more than the view.
 func (p *fetchPlan) needsMessage() bool {
-	return p.internalDate || p.size || p.envelope || p.body || p.bodyStructure || len(p.sections) > 0
+	return p.internalDate || p.size || p.envelope || p.body || p.bodyStructure || len(p.sections) > 0 || p.ext.any()
 }
 
 func (p *fetchPlan) needsStructure() bool {
@@ -129,6 +130,9 @@ func (c *conn) parseFetchItem(p *fetchPlan) {
 		}
 		p.sections = append(p.sections, s)
 	default:
+		if p.parseFetchExt(name) {
+			return
+		}
 		c.fail("Unknown FETCH item")
 	}
 }

@@ -5,6 +5,7 @@ import (
 	"context"
 	"io"
 	"os"
+	"time"
 
 	"github.com/mailwire/mailwire/imap"
 	"github.com/mailwire/mailwire/imap/imapserver"
@@ -158,3 +159,9 @@ func (u *imapUser) AppendMany(ctx context.Context, name string, next func() (ima
 	}
 	return out, nil
 }
+
+var _ imapserver.MessageSaveDate = (*imapMessage)(nil)
+
+// SaveDate implements imapserver.MessageSaveDate (RFC 8514): when the
+// message was stored in this mailbox.
+func (x *imapMessage) SaveDate() time.Time { return x.info.SaveDate }

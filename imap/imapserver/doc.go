@@ -48,7 +48,16 @@
 // Capabilities: IMAP4rev1 IMAP4rev2 STARTTLS LOGINDISABLED SASL-IR AUTH= UNAUTHENTICATE
 // LITERAL+ (RFC 7888) ID ENABLE IDLE NAMESPACE UNSELECT UIDPLUS MOVE
 // CHILDREN LIST-EXTENDED LIST-STATUS SPECIAL-USE STATUS=SIZE ESEARCH
-// SEARCHRES CONDSTORE QRESYNC (RFC 7162) BINARY APPENDLIMIT (RFC 7889).
+// SEARCHRES CONDSTORE QRESYNC (RFC 7162) BINARY APPENDLIMIT (RFC 7889)
+// SORT SORT=DISPLAY THREAD=ORDEREDSUBJECT THREAD=REFERENCES (RFC 5256,
+// RFC 5957) ESORT (RFC 5267 return options MIN MAX COUNT ALL)
+// COMPRESS=DEFLATE (RFC 4978) WITHIN (RFC 5032) MULTIAPPEND (RFC 3502)
+// QUOTA QUOTA=RES-STORAGE QUOTA=RES-MESSAGE (RFC 9208) METADATA
+// METADATA-SERVER (RFC 5464); the optional backend interfaces QuotaUser,
+// QuotaSetter, MultiAppendUser and the metadata interfaces enable the last
+// three. FETCH also serves SAVEDATE (RFC 8514) and EMAILID/THREADID
+// (RFC 8474), not yet announced. Not implemented: PREVIEW, NOTIFY,
+// CONTEXT=SORT.
 // UTF8=ACCEPT (RFC 6855) can be enabled. IMAP4rev1 sessions get \Recent and
 // modified UTF-7 mailbox names (RFC 3501 §5.1.3); after ENABLE IMAP4rev2
 // they get UTF-8 names and ESEARCH results. Response codes follow RFC 5530.
@@ -75,4 +84,10 @@
 //     WriteTimeout (5 min) per response.
 //   - One unknown command before authentication closes the connection
 //     (it is most likely not an IMAP client).
+//   - SORT/THREAD read at most 256 KiB of header per message; METADATA
+//     values are at most MetadataMaxValueSize (64 KiB) and a mailbox holds
+//     at most MetadataMaxEntries (256) entries (RFC 5464 §4.2 MAXSIZE,
+//     [METADATA TOOMANY]). A COMPRESS=DEFLATE session costs about 1.15 MiB
+//     of compressor state (compress/flate at BestSpeed) on top of the
+//     connection.
 package imapserver

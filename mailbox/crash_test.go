@@ -177,6 +177,7 @@ func TestCrashRecovery(t *testing.T) {
 		if strings.TrimSpace(stderr.String()) != "" {
 			t.Fatalf("child stderr: %s", stderr.String())
 		}
+		early := map[string]map[uint32][]string{"INBOX": {}, "Work": {}}
 		for _, l := range ls {
 			f := strings.Fields(l)
 			if len(f) < 3 {
@@ -193,7 +194,11 @@ func TestCrashRecovery(t *testing.T) {
 				if acked[f[1]][uid] != nil {
 					t.Fatalf("UID %d in %s acknowledged twice", uid, f[1])
 				}
-				acked[f[1]][uid] = &ackedMsg{digest: f[3], flags: flags}
+				// Another goroutine may have picked the new UID from List
+				// and announced a flag change before this ack line was
+				// written: that change is pending too.
+				acked[f[1]][uid] = &ackedMsg{digest: f[3], flags: flags, pending: early[f[1]][uid]}
+				delete(early[f[1]], uid)
 				total++
 			case "f", "F":
 				if len(f) > 3 {
@@ -201,7 +206,12 @@ func TestCrashRecovery(t *testing.T) {
 				}
 				m := acked[f[1]][uid]
 				if m == nil {
-					continue // flag change of a message whose ack line was lost to the kill
+					// The append's ack line comes later (or was lost to the
+					// kill): remember the announced change for it.
+					if f[0] == "f" {
+						early[f[1]][uid] = append(early[f[1]][uid], flags)
+					}
+					continue
 				}
 				if f[0] == "f" {
 					m.pending = append(m.pending, flags)

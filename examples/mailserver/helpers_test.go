@@ -5,13 +5,11 @@ import (
 	"bytes"
 	"context"
 	"crypto/tls"
-	"errors"
 	"fmt"
+	"github.com/mailwire/mailwire/examples/internal/mstest"
 	"io"
 	"log/slog"
 	"net"
-	"os"
-	"os/exec"
 	"path/filepath"
 	"regexp"
 	"strconv"
@@ -20,7 +18,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/mailwire/mailwire/dnsmx"
 	"github.com/mailwire/mailwire/pop3"
 	"github.com/mailwire/mailwire/smtp"
 )
@@ -257,88 +254,11 @@ func (c *imapConn) ok(format string, args ...any) string {
 }
 
 // startDnsmasq runs a real DNS server on 127.0.0.1 at a free port,
-// authoritative for "test", serving the given dnsmasq record options (the
-// approach of dnsmx's tests). It skips when dnsmasq is missing; .ci/run
-// installs dnsmasq-base.
+// authoritative for "test", serving the given dnsmasq record options. It
+// skips when dnsmasq is missing; .ci/run installs dnsmasq-base.
 func startDnsmasq(t *testing.T, records ...string) string {
 	t.Helper()
-	bin, err := exec.LookPath("dnsmasq")
-	if err != nil {
-		if bin, err = exec.LookPath("/usr/sbin/dnsmasq"); err != nil {
-			t.Skip("dnsmasq not installed (apt-get install dnsmasq-base); skipping the real-DNS test")
-		}
-	}
-	var lastErr error
-	for range 10 {
-		port := freeUDPTCPPort(t)
-		args := []string{
-			"--keep-in-foreground", "--no-resolv", "--no-hosts", "--no-daemon",
-			"--conf-file=/dev/null", "--pid-file=", "--log-facility=-",
-			"--listen-address=127.0.0.1", "--bind-interfaces",
-			fmt.Sprintf("--port=%d", port), "--local=/test/",
-		}
-		if os.Geteuid() == 0 {
-			args = append(args, "--user=root")
-		}
-		cmd := exec.Command(bin, append(args, records...)...)
-		var out bytes.Buffer
-		cmd.Stdout, cmd.Stderr = &out, &out
-		if err := cmd.Start(); err != nil {
-			t.Fatalf("start dnsmasq: %v", err)
-		}
-		exited := make(chan error, 1)
-		go func() { exited <- cmd.Wait() }()
-		addr := fmt.Sprintf("127.0.0.1:%d", port)
-		if dnsReady(addr, exited) {
-			t.Cleanup(func() {
-				cmd.Process.Kill()
-				<-exited
-			})
-			return addr
-		}
-		cmd.Process.Kill()
-		// Usually the port was taken meanwhile ("in use"): try another.
-		lastErr = fmt.Errorf("%v: %s", <-exited, out.String())
-	}
-	t.Fatalf("dnsmasq did not start: %v", lastErr)
-	return ""
-}
-
-func dnsReady(addr string, exited chan error) bool {
-	c := &dnsmx.DNSClient{Server: addr, Timeout: 200 * time.Millisecond, Attempts: 1}
-	for range 100 {
-		select {
-		case err := <-exited:
-			exited <- err
-			return false
-		default:
-		}
-		_, err := c.LookupTXT(context.Background(), "ready.test")
-		var de *net.DNSError
-		if err == nil || errors.As(err, &de) && de.IsNotFound {
-			return true
-		}
-	}
-	return false
-}
-
-func freeUDPTCPPort(t *testing.T) int {
-	t.Helper()
-	for range 20 {
-		l, err := net.Listen("tcp", "127.0.0.1:0")
-		if err != nil {
-			t.Fatal(err)
-		}
-		port := l.Addr().(*net.TCPAddr).Port
-		p, err := net.ListenPacket("udp", l.Addr().String())
-		l.Close()
-		if err == nil {
-			p.Close()
-			return port
-		}
-	}
-	t.Fatal("no free port")
-	return 0
+	return mstest.StartDnsmasq(t, records...)
 }
 
 // loopbackUsable reports whether ip (e.g. 127.0.0.2) can be bound.

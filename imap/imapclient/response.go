@@ -249,7 +249,9 @@ func (c *Client) readUntagged() error {
 			c.dispatchFetch(target, msg)
 			return nil
 		default:
-			// unknown numeric response: skip its data
+			// An unknown numeric response ("* 4 OK ..." included): skip
+			// its data and do not dispatch it, so that no handler sees a
+			// status kind without a status (found by FuzzResponseDecoder).
 			for !d.AtEOL() {
 				if err := d.SP(); err != nil {
 					return err
@@ -258,6 +260,7 @@ func (c *Client) readUntagged() error {
 					return err
 				}
 			}
+			return d.CRLF()
 		}
 		if err := d.CRLF(); err != nil {
 			return err

@@ -41,35 +41,7 @@ const (
 // options (RFC 5267 §3): "SORT [RETURN (...)] (criteria) charset keys".
 func (c *conn) cmdSort(uid bool) *status {
 	c.expectSP()
-	var ret searchReturn
-	if c.peekAtom("RETURN") {
-		c.atomBytes()
-		c.expectSP()
-		ret.esearch = true
-		c.openParen()
-		for c.peek() != ')' {
-			switch c.atomUpper() {
-			case "MIN":
-				ret.min = true
-			case "MAX":
-				ret.max = true
-			case "COUNT":
-				ret.count = true
-			case "ALL":
-				ret.all = true
-			default:
-				c.fail("Unknown SORT return option")
-			}
-			if !c.sp() {
-				break
-			}
-		}
-		c.closeParen()
-		if !ret.min && !ret.max && !ret.count && !ret.all {
-			ret.all = true // RETURN () means ALL (RFC 4731 §3.1, RFC 5267 §3)
-		}
-		c.expectSP()
-	}
+	ret := c.returnOptions("SORT", false)
 	criteria := c.sortCriteria()
 	c.expectSP()
 	if st := c.sortCharset(); st != nil {

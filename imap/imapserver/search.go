@@ -12,37 +12,7 @@ import (
 // (RFC 4731, RFC 9051 §6.4.4) and SEARCHRES (RFC 5182).
 func (c *conn) cmdSearch(uid bool) *status {
 	c.expectSP()
-	var ret searchReturn
-	if c.peekAtom("RETURN") {
-		c.atomBytes()
-		c.expectSP()
-		ret.esearch = true
-		c.openParen()
-		for c.peek() != ')' {
-			switch c.atomUpper() {
-			case "MIN":
-				ret.min = true
-			case "MAX":
-				ret.max = true
-			case "COUNT":
-				ret.count = true
-			case "ALL":
-				ret.all = true
-			case "SAVE":
-				ret.save = true
-			default:
-				c.fail("Unknown SEARCH return option")
-			}
-			if !c.sp() {
-				break
-			}
-		}
-		c.closeParen()
-		if !ret.min && !ret.max && !ret.count && !ret.all && !ret.save {
-			ret.all = true // RETURN () means ALL (RFC 4731 §3.1)
-		}
-		c.expectSP()
-	}
+	ret := c.returnOptions("SEARCH", true)
 	if c.peekAtom("CHARSET") {
 		c.atomBytes()
 		c.expectSP()
@@ -506,4 +476,43 @@ func readerContainsFold(r io.Reader, text string) bool {
 			buf = buf[:keep]
 		}
 	}
+}
+
+// returnOptions parses the optional "RETURN (...) " of SEARCH (RFC 4731
+// §3.1, SAVE from RFC 5182) and SORT (RFC 5267 §3, no SAVE); RETURN ()
+// means ALL.
+func (c *conn) returnOptions(cmd string, allowSave bool) searchReturn {
+	var ret searchReturn
+	if !c.peekAtom("RETURN") {
+		return ret
+	}
+	c.atomBytes()
+	c.expectSP()
+	ret.esearch = true
+	c.openParen()
+	for c.peek() != ')' {
+		switch opt := c.atomUpper(); {
+		case opt == "MIN":
+			ret.min = true
+		case opt == "MAX":
+			ret.max = true
+		case opt == "COUNT":
+			ret.count = true
+		case opt == "ALL":
+			ret.all = true
+		case opt == "SAVE" && allowSave:
+			ret.save = true
+		default:
+			c.fail("Unknown " + cmd + " return option")
+		}
+		if !c.sp() {
+			break
+		}
+	}
+	c.closeParen()
+	if !ret.min && !ret.max && !ret.count && !ret.all && !ret.save {
+		ret.all = true
+	}
+	c.expectSP()
+	return ret
 }

@@ -22,11 +22,11 @@ var extCommands = map[string]command{
 
 // extCapabilities are the CAPABILITY words of the extension files, and
 // WITHIN (RFC 5032), whose OLDER and YOUNGER search keys search_parse.go
-// implements.
+// implements, and SAVEDATE (RFC 8514: fetch_ext.go, ext_search.go).
 // COMPRESS=DEFLATE is left out once compression is active (RFC 4978 §3
 // forbids a second COMPRESS, so announcing it would only invite a BAD).
 func (c *conn) extCapabilities() string {
-	s := "WITHIN MULTIAPPEND QUOTA QUOTA=RES-STORAGE QUOTA=RES-MESSAGE METADATA METADATA-SERVER"
+	s := "SAVEDATE WITHIN MULTIAPPEND QUOTA QUOTA=RES-STORAGE QUOTA=RES-MESSAGE METADATA METADATA-SERVER"
 	if !c.compressed() {
 		s = compressCapability + " " + s
 	}

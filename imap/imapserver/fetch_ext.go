@@ -59,14 +59,9 @@ func (c *conn) appendFetchExt(b []byte, m Message, p *fetchPlan) []byte {
 	if !e.emailID && !e.threadID {
 		return b
 	}
-	var emailID, threadID string
-	if o, ok := m.(MessageObjectID); ok {
-		emailID, threadID = o.EmailID(), o.ThreadID()
-	}
+	// Only the ids asked for: a store may compute them from the message.
+	emailID, threadID := c.objectIDs(m, e.emailID, e.threadID)
 	if e.emailID {
-		if emailID == "" {
-			emailID = c.derivedEmailID(m.UID())
-		}
 		b = append(b, "EMAILID ("...)
 		b = append(b, emailID...)
 		b = append(b, ") "...)

@@ -351,7 +351,7 @@ func (e *searchEval) match(k *searchKey) bool {
 	case sText:
 		return e.contains(k.str, false)
 	}
-	return false
+	return e.matchExt(k)
 }
 
 // compareDate compares the calendar dates (RFC 9051: disregarding time and

@@ -37,6 +37,14 @@ const (
 	sBody
 	sText
 	sModSeq
+	// ext_search.go: RFC 8514 SAVEDATE and RFC 8474 OBJECTID keys; the
+	// three SAVED* dates stay in this order (compareDate).
+	sSavedBefore
+	sSavedOn
+	sSavedSince
+	sSaveDateSupported
+	sEmailID
+	sThreadID
 )
 
 type searchKey struct {
@@ -218,6 +226,9 @@ func (c *conn) parseSearchKey(depth int) *searchKey {
 		k.num = c.number64()
 		c.enabled.condstore = true
 	default:
+		if c.parseSearchKeyExt(k, name) {
+			return k
+		}
 		c.fail("Unknown search key")
 	}
 	return k
@@ -230,6 +241,8 @@ func (k *searchKey) needs() (msg, content bool) {
 		msg = true
 	case sSentBefore, sSentOn, sSentSince, sHeader, sBody, sText:
 		msg, content = true, true
+	default:
+		msg, content = k.needsExt()
 	}
 	for _, kid := range k.kids {
 		m, ct := kid.needs()

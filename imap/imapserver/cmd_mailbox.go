@@ -30,7 +30,7 @@ func (c *conn) cmdCreate(bool) *status {
 	if err := c.user.Create(c.ctx, name, use); err != nil {
 		return c.backendError("CREATE", err)
 	}
-	return ok("CREATE completed")
+	return c.createdStatus(name) // MAILBOXID, RFC 8474 §4.1
 }
 
 func (c *conn) cmdDelete(bool) *status {
@@ -86,6 +86,7 @@ func (c *conn) cmdNamespace(bool) *status {
 // statusItems are the STATUS data items requested.
 type statusItems struct {
 	messages, uidnext, uidvalidity, unseen, deleted, size, recent, highestModSeq, appendLimit bool
+	mailboxID                                                                                 bool // RFC 8474 §4.3
 }
 
 func (c *conn) parseStatusItems() statusItems {
@@ -111,6 +112,11 @@ func (c *conn) parseStatusItems() statusItems {
 			it.highestModSeq = true
 		case "APPENDLIMIT":
 			it.appendLimit = true
+		case "MAILBOXID":
+			if _, ok := c.mailboxIDUser(); !ok {
+				c.fail("Unknown STATUS item")
+			}
+			it.mailboxID = true
 		default:
 			c.fail("Unknown STATUS item")
 		}
@@ -177,6 +183,9 @@ func (c *conn) writeStatusResponse(name string, it statusItems) error {
 	}
 	if it.appendLimit {
 		item("APPENDLIMIT", uint64(c.srv.appendLimit()))
+	}
+	if it.mailboxID {
+		b = c.appendStatusMailboxID(b, name, sep)
 	}
 	b = append(b, ")\r\n"...)
 	c.bw.Write(b)

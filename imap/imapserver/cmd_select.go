@@ -103,6 +103,7 @@ func (c *conn) cmdSelect(bool) *status {
 	c.untagged("OK [UIDVALIDITY %d] UIDs valid", s.uidValidity)
 	c.untagged("OK [UIDNEXT %d] Predicted next UID", st.UIDNext)
 	c.untagged("OK [HIGHESTMODSEQ %d] Highest", s.highestModSeq)
+	c.selectMailboxID(name) // RFC 8474 §4.2 (ext_objectid.go)
 	if c.enabled.rev2 {
 		b := append([]byte(`* LIST () "/" `), appendAString(nil, c.encodeMailbox(name))...)
 		b = append(b, "\r\n"...)

@@ -26,7 +26,7 @@ var extCommands = map[string]command{
 // COMPRESS=DEFLATE is left out once compression is active (RFC 4978 §3
 // forbids a second COMPRESS, so announcing it would only invite a BAD).
 func (c *conn) extCapabilities() string {
-	s := "SAVEDATE WITHIN MULTIAPPEND QUOTA QUOTA=RES-STORAGE QUOTA=RES-MESSAGE METADATA METADATA-SERVER"
+	s := "SAVEDATE WITHIN MULTIAPPEND QUOTA QUOTA=RES-STORAGE QUOTA=RES-MESSAGE METADATA METADATA-SERVER" + c.objectIDCapability()
 	if !c.compressed() {
 		s = compressCapability + " " + s
 	}

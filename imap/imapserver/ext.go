@@ -18,15 +18,18 @@ var extCommands = map[string]command{
 	// RFC 5464.
 	"GETMETADATA": {authOrSelect, (*conn).cmdGetMetadata},
 	"SETMETADATA": {authOrSelect, (*conn).cmdSetMetadata},
+	// RFC 5465 (cmd_notify.go).
+	"NOTIFY": {authOrSelect, (*conn).cmdNotify},
 }
 
 // extCapabilities are the CAPABILITY words of the extension files, and
 // WITHIN (RFC 5032), whose OLDER and YOUNGER search keys search_parse.go
-// implements, and SAVEDATE (RFC 8514: fetch_ext.go, ext_search.go).
+// implements, SAVEDATE (RFC 8514: fetch_ext.go, ext_search.go) and PREVIEW
+// (RFC 8970: ext_preview.go).
 // COMPRESS=DEFLATE is left out once compression is active (RFC 4978 §3
 // forbids a second COMPRESS, so announcing it would only invite a BAD).
 func (c *conn) extCapabilities() string {
-	s := "SAVEDATE WITHIN MULTIAPPEND QUOTA QUOTA=RES-STORAGE QUOTA=RES-MESSAGE METADATA METADATA-SERVER" + c.objectIDCapability()
+	s := "SAVEDATE PREVIEW WITHIN MULTIAPPEND QUOTA QUOTA=RES-STORAGE QUOTA=RES-MESSAGE METADATA METADATA-SERVER NOTIFY" + c.objectIDCapability()
 	if !c.compressed() {
 		s = compressCapability + " " + s
 	}

@@ -24,9 +24,10 @@ type MessageObjectID interface {
 // fetchExt are the FETCH items of fetch_ext.go.
 type fetchExt struct {
 	saveDate, emailID, threadID bool
+	preview                     bool // ext_preview.go
 }
 
-func (e fetchExt) any() bool { return e.saveDate || e.emailID || e.threadID }
+func (e fetchExt) any() bool { return e.saveDate || e.emailID || e.threadID || e.preview }
 
 // parseFetchExt handles the FETCH items of this file; it reports false for
 // other names.
@@ -47,6 +48,9 @@ func (p *fetchPlan) parseFetchExt(name string) bool {
 // appendFetchExt formats the items of this file, each followed by a space.
 func (c *conn) appendFetchExt(b []byte, m Message, p *fetchPlan) []byte {
 	e := p.ext
+	if e.preview {
+		b = c.appendPreview(b, m)
+	}
 	if e.saveDate {
 		b = append(b, "SAVEDATE "...)
 		if sd, ok := m.(MessageSaveDate); ok && !sd.SaveDate().IsZero() {

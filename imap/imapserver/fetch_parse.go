@@ -130,7 +130,7 @@ func (c *conn) parseFetchItem(p *fetchPlan) {
 		}
 		p.sections = append(p.sections, s)
 	default:
-		if p.parseFetchExt(name) {
+		if p.parseFetchExt(name) || c.parseFetchPreview(p, name) {
 			return
 		}
 		c.fail("Unknown FETCH item")

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"fmt"
 	"time"
 )
@@ -17,8 +18,9 @@ func fill(o *options, g gen, s *server) error {
 	defer ic.logout()
 	var messages, uidNext uint64
 	err = ic.run("STATUS "+quote(o.mailbox)+" (MESSAGES UIDNEXT)", func(l []byte) {
-		messages, _ = statusItem(l, "MESSAGES")
-		uidNext, _ = statusItem(l, "UIDNEXT")
+		if m, u, ok := parseStatus(l); ok {
+			messages, uidNext = m, u
+		}
 	})
 	if err == nil && uidNext == uint64(o.n)+1 && messages >= uint64(o.n*9/10) {
 		logf("%s: %s already filled (%d messages, UIDNEXT %d)", s.label, o.mailbox, messages, uidNext)
@@ -32,12 +34,12 @@ func fill(o *options, g gen, s *server) error {
 		return err
 	}
 	t0 := time.Now()
-	var bytes int64
+	var total int64
 	for i := 0; i < o.n; i += o.batch {
 		msgs := make([][]byte, 0, o.batch)
 		for k := i; k < min(i+o.batch, o.n); k++ {
 			m := g.message(k)
-			bytes += int64(len(m))
+			total += int64(len(m))
 			msgs = append(msgs, m)
 		}
 		if err := ic.appendBatch(o.mailbox, msgs); err != nil {
@@ -48,7 +50,7 @@ func fill(o *options, g gen, s *server) error {
 		}
 	}
 	el := time.Since(t0)
-	fmt.Printf("RESULT op=fill label=%s msgs=%d bytes=%d elapsed_s=%.1f\n", s.label, o.n, bytes, el.Seconds())
+	fmt.Printf("RESULT op=fill label=%s msgs=%d bytes=%d elapsed_s=%.1f\n", s.label, o.n, total, el.Seconds())
 	// The first SELECT after a fill may do one-off work (Dovecot moves
 	// new/ to cur/ and builds its index); it is not part of any figure.
 	t1 := time.Now()
@@ -69,4 +71,15 @@ func statusItem(l []byte, name string) (uint64, bool) {
 		}
 	}
 	return 0, false
+}
+
+// parseStatus reads MESSAGES and UIDNEXT of a STATUS response; ok is false
+// for any other response (the tagged OK among them).
+func parseStatus(l []byte) (messages, uidNext uint64, ok bool) {
+	if !bytes.HasPrefix(l, []byte("* STATUS ")) {
+		return 0, 0, false
+	}
+	messages, ok1 := statusItem(l, "MESSAGES")
+	uidNext, ok2 := statusItem(l, "UIDNEXT")
+	return messages, uidNext, ok1 && ok2
 }

@@ -70,6 +70,14 @@ func TestResponseCodesAndStatus(t *testing.T) {
 	if n, ok := statusItem(l, "UIDNEXT"); !ok || n != 100001 {
 		t.Fatalf("UIDNEXT = %d %v", n, ok)
 	}
+	if m, u, ok := parseStatus([]byte("* STATUS Big100k (MESSAGES 5 UIDNEXT 6)")); !ok || m != 5 || u != 6 {
+		t.Fatalf("parseStatus = %d %d %v", m, u, ok)
+	}
+	// The tagged completion must not read as an empty mailbox (which
+	// would make the tool delete and refill it).
+	if _, _, ok := parseStatus([]byte("x3 OK Status completed.")); ok {
+		t.Fatal("the tagged OK taken for STATUS data")
+	}
 }
 
 func TestParseSortAndThread(t *testing.T) {

@@ -1,10 +1,16 @@
 package mailbox
 
 import (
+	"bufio"
 	"bytes"
 	"context"
+	"crypto/sha256"
+	"encoding/binary"
+	"encoding/hex"
 	"io"
+	"net/mail"
 	"os"
+	"strings"
 	"time"
 
 	"github.com/mailwire/mailwire/imap"
@@ -12,7 +18,8 @@ import (
 )
 
 // This file gives the IMAP adapter's users the optional interfaces of
-// imapserver's extensions: QUOTA (RFC 9208) and METADATA (RFC 5464).
+// imapserver's extensions: QUOTA (RFC 9208), METADATA (RFC 5464),
+// MULTIAPPEND (RFC 3502), SAVEDATE (RFC 8514) and OBJECTID (RFC 8474).
 
 var (
 	_ imapserver.QuotaUser    = (*imapUser)(nil)
@@ -165,3 +172,106 @@ var _ imapserver.MessageSaveDate = (*imapMessage)(nil)
 // SaveDate implements imapserver.MessageSaveDate (RFC 8514): when the
 // message was stored in this mailbox.
 func (x *imapMessage) SaveDate() time.Time { return x.info.SaveDate }
+
+var (
+	_ imapserver.MailboxIDUser   = (*imapUser)(nil)
+	_ imapserver.MessageObjectID = (*imapMessage)(nil)
+)
+
+// MailboxID implements imapserver.MailboxIDUser with the store's
+// MailboxStatus.MailboxID (RFC 8474 §4; see mailboxID for why the built-in
+// stores' ids are stable across RENAME and never reused).
+func (u *imapUser) MailboxID(ctx context.Context, name string) (string, error) {
+	st, err := u.store.Status(ctx, u.name, name)
+	if err != nil {
+		return "", imapErr(err)
+	}
+	return st.MailboxID, nil
+}
+
+// EmailID implements imapserver.MessageObjectID (RFC 8474 §5.1): "M" and
+// 128 bits of SHA-256 over the internal date and the message bytes, which
+// are exactly what stays immutable for a message. COPY and MOVE keep both,
+// so the copy has the source's EMAILID as §5.1 requires, and so do
+// identical APPENDs with the same internal date (which §5.1 allows). The
+// message is read (streamed, not held) on every call; "" (then the server
+// derives one) if it cannot be read.
+func (x *imapMessage) EmailID() string {
+	r, err := x.m.u.store.Open(x.ctx, x.m.u.name, x.m.name, x.info.UID)
+	if err != nil {
+		return ""
+	}
+	defer r.Close()
+	h := sha256.New()
+	var d [8]byte
+	binary.BigEndian.PutUint64(d[:], uint64(x.info.InternalDate.Unix()))
+	h.Write(d[:])
+	if _, err := io.Copy(h, r); err != nil {
+		return ""
+	}
+	return objectID('M', h.Sum(nil))
+}
+
+// threadHeaderLimit bounds the header ThreadID reads.
+const threadHeaderLimit = 256 << 10
+
+// ThreadID implements imapserver.MessageObjectID (RFC 8474 §5.2): "T" and
+// 128 bits of SHA-256 over the thread's root message id, the first one in
+// References, else in In-Reply-To, else the message's own Message-ID. A
+// reply therefore shares its THREADID with the message it answers, in any
+// mailbox (the SHOULD of §5.2); the id depends only on the message's bytes,
+// so it never changes and equal EMAILIDs have equal THREADIDs (the MUSTs).
+// A message without any message id is a thread of its own (its EMAILID
+// hash); "" (NIL) if it cannot be read.
+func (x *imapMessage) ThreadID() string {
+	r, err := x.m.u.store.Open(x.ctx, x.m.u.name, x.m.name, x.info.UID)
+	if err != nil {
+		return ""
+	}
+	root := threadRoot(io.LimitReader(r, threadHeaderLimit))
+	r.Close()
+	if root == "" {
+		e := x.EmailID()
+		if e == "" {
+			return ""
+		}
+		return "T" + e[1:]
+	}
+	sum := sha256.Sum256([]byte(root))
+	return objectID('T', sum[:])
+}
+
+// threadRoot returns the root message id of the header read from r, or "".
+func threadRoot(r io.Reader) string {
+	m, err := mail.ReadMessage(bufio.NewReader(r))
+	if err != nil {
+		return ""
+	}
+	for _, k := range []string{"References", "In-Reply-To", "Message-Id"} {
+		if id := firstMsgID(m.Header.Get(k)); id != "" {
+			return id
+		}
+	}
+	return ""
+}
+
+// firstMsgID returns the first "<...>" of s without the brackets.
+func firstMsgID(s string) string {
+	i := strings.IndexByte(s, '<')
+	if i < 0 {
+		return ""
+	}
+	j := strings.IndexByte(s[i:], '>')
+	if j < 2 {
+		return ""
+	}
+	return s[i+1 : i+j]
+}
+
+// objectID is prefix + hex of the first 16 bytes of sum: objectid
+// characters only (RFC 8474 §7).
+func objectID(prefix byte, sum []byte) string {
+	b := make([]byte, 1, 33)
+	b[0] = prefix
+	return string(hex.AppendEncode(b, sum[:16]))
+}

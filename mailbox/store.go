@@ -172,6 +172,11 @@ type MailboxStatus struct {
 	Deleted       uint32 // messages with \Deleted
 	Size          int64  // sum of message sizes in bytes
 	SpecialUse    string
+	// MailboxID is the mailbox's object id (RFC 8474 §4 MAILBOXID): the
+	// same for as long as the mailbox exists, kept across RenameMailbox,
+	// never shared by two mailboxes of the store nor reused. The built-in
+	// stores derive it from UIDVALIDITY (see mailboxID).
+	MailboxID string
 }
 
 // MessageInfo is the per-message index entry returned by List.

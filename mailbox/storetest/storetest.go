@@ -49,6 +49,7 @@ func Run(t *testing.T, newStore Factory) {
 		{"Metadata", testMetadata},
 		{"InvalidInput", testInvalidInput},
 		{"AppendMany", testAppendMany},
+		{"MailboxID", testMailboxID}, // objectid.go
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

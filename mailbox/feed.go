@@ -89,10 +89,17 @@ type Subscription struct {
 	max      int
 	ready    chan struct{}
 	mu       sync.Mutex
-	pending  []Event
+	pending  []Event // allocated on the first event, released when drained large
 	overflow bool
 	closed   bool
+	onReady  func() // see OnReady
 }
+
+// keptPending is the capacity of the pending buffer a subscription keeps
+// after Drain; a burst beyond it (up to the subscription's capacity, 1024
+// events by default) is released, so that an idle subscriber holds at most
+// this much.
+const keptPending = 32
 
 func (s *Subscription) push(evs []Event) {
 	s.mu.Lock()
@@ -103,7 +110,11 @@ func (s *Subscription) push(evs []Event) {
 	if s.overflow || len(s.pending)+len(evs) > s.max {
 		// Never block the writer: drop what is buffered and report it.
 		s.overflow = true
-		s.pending = s.pending[:0]
+		if cap(s.pending) > keptPending {
+			s.pending = nil
+		} else {
+			s.pending = s.pending[:0]
+		}
 		for _, e := range evs {
 			if e.Kind == EventGone {
 				s.pending = append(s.pending, e)
@@ -112,10 +123,30 @@ func (s *Subscription) push(evs []Event) {
 	} else {
 		s.pending = append(s.pending, evs...)
 	}
+	fn := s.onReady
 	s.mu.Unlock()
 	select {
 	case s.ready <- struct{}{}:
 	default:
+	}
+	if fn != nil {
+		fn()
+	}
+}
+
+// OnReady makes the subscription call fn, besides signalling Ready,
+// whenever events arrive, and at once if some are already pending; nil
+// stops it. fn runs on the publisher's goroutine with the feed locked: it
+// must return quickly and must not call into the feed. It lets a waiter
+// such as an IMAP session in IDLE wait without a goroutine of its own
+// (memory per idle connection).
+func (s *Subscription) OnReady(fn func()) {
+	s.mu.Lock()
+	s.onReady = fn
+	pending := len(s.pending) > 0 || s.overflow
+	s.mu.Unlock()
+	if fn != nil && pending {
+		fn()
 	}
 }
 
@@ -134,8 +165,12 @@ func (s *Subscription) Drain(dst []Event) []Event {
 		s.overflow = false
 	}
 	dst = append(dst, s.pending...)
-	clear(s.pending)
-	s.pending = s.pending[:0]
+	if cap(s.pending) > keptPending {
+		s.pending = nil
+	} else {
+		clear(s.pending)
+		s.pending = s.pending[:0]
+	}
 	return dst
 }
 
@@ -148,6 +183,7 @@ func (s *Subscription) Close() error {
 	}
 	s.closed = true
 	s.pending = nil
+	s.onReady = nil
 	s.mu.Unlock()
 	s.feed.mu.Lock()
 	delete(s.feed.subs, s)

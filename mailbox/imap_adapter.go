@@ -487,6 +487,10 @@ func (m *imapMailbox) Move(ctx context.Context, uids []uint32, dest string) (ima
 
 func (m *imapMailbox) Updates() <-chan struct{} { return m.sub.Ready() }
 
+// SetUpdateFunc implements imapserver.UpdateFuncSetter: a session in IDLE
+// is woken by the feed itself instead of a goroutine waiting on Updates.
+func (m *imapMailbox) SetUpdateFunc(fn func()) { m.sub.OnReady(fn) }
+
 func (m *imapMailbox) Changes() ([]imapserver.Change, bool) {
 	m.events = m.sub.Drain(m.events[:0])
 	if len(m.events) == 0 {
@@ -512,6 +516,9 @@ func (m *imapMailbox) Changes() ([]imapserver.Change, bool) {
 		m.mu.Unlock()
 	}
 	clear(m.events)
+	if cap(m.events) > keptPending {
+		m.events = nil // a burst: an idle session keeps no large buffer
+	}
 	return out, overflow
 }
 

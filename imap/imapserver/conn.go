@@ -87,6 +87,10 @@ type conn struct {
 
 	flagCache flagInterner
 
+	idle     idleState // IDLE (cmd_idle.go)
+	started  bool      // greet ran
+	workDone chan bool // runActive's result (serve)
+
 	pushback []byte
 	oneByte  [1]byte
 }
@@ -98,7 +102,7 @@ type enabledExt struct {
 func newConn(s *Server, nc net.Conn) *conn {
 	c := &conn{srv: s, nc: nc}
 	c.acquireBuffers()
-	c.log = s.logger().With("remote", nc.RemoteAddr().String())
+	c.log = connLogger(s.logger(), nc.RemoteAddr())
 	c.info = ConnInfo{LocalAddr: nc.LocalAddr(), RemoteAddr: nc.RemoteAddr()}
 	if tc, ok := nc.(*tls.Conn); ok {
 		c.isTLS = true
@@ -113,22 +117,82 @@ func (c *conn) shutdown() {
 	c.nc.SetReadDeadline(time.Unix(1, 0))
 }
 
+// serve runs the connection until it ends. Its goroutine (the one the
+// server started for the connection) does the protocol work on a helper
+// goroutine and waits for it, so that its own stack stays small; while the
+// client is in IDLE the helper has ended and this goroutine alone waits
+// for input in park (memory per idle connection, issue 5). Only one of the
+// two runs at any time: the connection still has one reader and writer.
 func (c *conn) serve() {
 	c.ctx, c.cancel = context.WithCancel(context.Background())
+	defer c.cleanup()
+	c.workDone = make(chan bool, 1)
+	for c.work() {
+		c.park()
+	}
+}
+
+// work runs c.active on a fresh goroutine and waits for it. It reports
+// whether the connection is waiting in IDLE (true) or has ended (false).
+func (c *conn) work() bool {
+	go c.runActive()
+	return <-c.workDone
+}
+
+func (c *conn) runActive() {
+	idle := false
 	defer func() {
 		if r := recover(); r != nil {
 			c.log.Error("imapserver: panic in connection", "panic", r, "stack", string(debug.Stack()))
 			if testPanicHook != nil {
 				testPanicHook(r)
 			}
+			idle = false
 		}
-		c.cleanup()
+		c.workDone <- idle
 	}()
+	idle = c.active()
+}
+
+// active greets the client or resumes after park, then serves commands
+// until the connection ends (false) or waits in IDLE with nothing to read
+// (true).
+func (c *conn) active() bool {
+	if !c.started {
+		c.started = true
+		if !c.greet() {
+			return false
+		}
+	} else if c.idle.on && !c.resumeIdle() {
+		return false
+	}
+	for c.state != stateLogout {
+		if c.idle.on {
+			if (c.br == nil || c.br.Buffered() == 0) && len(c.pushback) == 0 {
+				c.releaseIdle()
+				return true
+			}
+			c.idle.parkErr = nil // input is already here
+			if !c.resumeIdle() {
+				return false
+			}
+			continue
+		}
+		if !c.serveCommand() {
+			return false
+		}
+	}
+	return false
+}
+
+// greet completes a TLS handshake and sends the greeting; it reports
+// whether the connection continues.
+func (c *conn) greet() bool {
 	if tc, ok := c.nc.(*tls.Conn); ok {
 		tc.SetDeadline(c.srv.now().Add(c.srv.preAuthTimeout()))
 		if err := tc.HandshakeContext(c.ctx); err != nil {
 			c.log.Debug("imapserver: TLS handshake failed", "err", err)
-			return
+			return false
 		}
 		st := tc.ConnectionState()
 		c.info.TLS = &st
@@ -137,29 +201,25 @@ func (c *conn) serve() {
 	if c.srv.Backend == nil {
 		c.writeRaw("* BYE [UNAVAILABLE] No backend configured\r\n")
 		c.flush()
-		return
+		return false
 	}
 	sess, err := c.srv.Backend.NewSession(c.ctx, c.info)
 	if err != nil {
 		c.log.Error("imapserver: NewSession failed", "err", err)
 		c.writeRaw("* BYE [UNAVAILABLE] Service unavailable\r\n")
 		c.flush()
-		return
+		return false
 	}
 	c.sess = sess
 	c.state = stateNotAuthenticated
 	c.writeRaw("* OK [CAPABILITY " + c.capabilities() + "] mailwire IMAP ready\r\n")
-	if c.flush() != nil {
-		return
-	}
-	for c.state != stateLogout {
-		if !c.serveCommand() {
-			return
-		}
-	}
+	return c.flush() == nil
 }
 
 func (c *conn) cleanup() {
+	if c.idle.on {
+		c.stopIdle()
+	}
 	if c.sel != nil {
 		c.sel.mbox.Close()
 		c.sel = nil

@@ -59,4 +59,5 @@ type SelectData struct {
 	ReadOnly       bool
 	HighestModSeq  uint64    // 0 if the server has no CONDSTORE
 	List           *ListData // IMAP4rev2 servers send a LIST response
+	MailboxID      string    // OBJECTID [MAILBOXID (id)], RFC 8474 §4.2; "" if not sent
 }

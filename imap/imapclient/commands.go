@@ -196,6 +196,8 @@ func (c *Client) Select(mailbox string, opts *imap.SelectOptions) *SelectCommand
 					d.FirstUnseen = parseNum(st.CodeArg)
 				case imap.CodeHighestModSeq:
 					d.HighestModSeq = parseNum64(st.CodeArg)
+				case imap.CodeMailboxID:
+					d.MailboxID = objectIDArg(st.CodeArg) // objectid.go
 				default:
 					return false // ALERT etc. go to the handler
 				}

@@ -590,6 +590,10 @@ func (c *Client) readStatusData() (*imap.StatusData, error) {
 		if err := d.SP(); err != nil {
 			return err
 		}
+		if key == "MAILBOXID" { // RFC 8474 §4.3: "(" objectid ")"
+			s.MailboxID, err = readObjectID(d) // objectid.go
+			return err
+		}
 		n, err := d.Number64()
 		if err != nil {
 			return err

@@ -44,6 +44,8 @@ type mdBox struct {
 	lock    sync.Locker // the engine's mailbox lock, for the marker timer
 	timer   *time.Timer
 	closed  bool
+
+	fl mdFlags // deferred flag renames and keyword letters (maildir_pending.go)
 }
 
 // Sync marker timing: written syncDelay after the last change, once the
@@ -74,16 +76,21 @@ func (m *mdBox) dirMtimes() [2]int64 {
 }
 
 // noteChange records the directories' state after our own change and
-// schedules a sync marker.
+// schedules the timer that applies pending renames and then writes a sync
+// marker.
 func (m *mdBox) noteChange() {
 	m.knownMt = m.dirMtimes()
+	m.schedule(syncDelay)
+}
+
+func (m *mdBox) schedule(d time.Duration) {
 	if m.lock == nil || m.closed {
 		return
 	}
 	if m.timer == nil {
-		m.timer = time.AfterFunc(syncDelay, m.writeSyncMarker)
+		m.timer = time.AfterFunc(d, m.writeSyncMarker)
 	} else {
-		m.timer.Reset(syncDelay)
+		m.timer.Reset(d)
 	}
 }
 
@@ -95,24 +102,38 @@ func (m *mdBox) writeSyncMarker() {
 	}
 }
 
-// trySyncMarker writes an 'S' record if the directories are exactly as
-// our last change or scan left them (lock held).
+// trySyncMarker applies pending flag renames, then writes an 'S' record if
+// the directories are exactly as our last change or scan left them and
+// every flag change since the last marker is in the file names (lock
+// held). With retry it re-arms the timer when it has to wait.
 func (m *mdBox) trySyncMarker(retry bool) {
 	cur := m.dirMtimes()
-	if cur != m.knownMt || cur == m.syncMt || cur[0] == 0 || cur[1] == 0 {
-		return // someone else changed the directories: the next open scans
+	st, dirty := m.flagState()
+	if !dirty && (cur != m.knownMt || cur == m.syncMt) {
+		return // nothing to do, or someone else changed the directories: the next open scans
 	}
-	if age := time.Since(time.Unix(0, max(cur[0], cur[1]))); age < syncAge {
-		if retry && m.timer != nil {
-			m.timer.Reset(syncAge - age + 10*time.Millisecond)
+	unlock, err := m.lockIndex()
+	if err != nil {
+		return
+	}
+	defer unlock()
+	if !m.applyRenames(st, true) || st == nil && dirty {
+		if retry && len(m.fl.pending) > 0 {
+			m.schedule(syncDelay) // a rename failed or waits for a refresh: try again
 		}
 		return
 	}
-	if err := flock(m.lockf); err != nil {
+	cur = m.dirMtimes()
+	if cur != m.knownMt || cur[0] == 0 || cur[1] == 0 {
 		return
 	}
-	defer funlock(m.lockf)
-	if fi, err := m.idx.Stat(); err != nil || fi.Size() != m.off {
+	if age := time.Since(time.Unix(0, max(cur[0], cur[1]))); age < syncAge {
+		if retry {
+			m.schedule(syncAge - age + 10*time.Millisecond)
+		}
+		return
+	}
+	if !m.current() {
 		return // another process wrote: it may have changed the directories
 	}
 	p := []byte{'S'}
@@ -120,6 +141,9 @@ func (m *mdBox) trySyncMarker(retry bool) {
 	p = le.AppendUint64(p, uint64(cur[1]))
 	if m.write(appendRecord(nil, p)) == nil {
 		m.syncMt = cur
+		if st != nil {
+			m.clearChanged(st)
+		}
 	}
 }
 
@@ -249,6 +273,7 @@ func (m *mdBox) replay(st *mstate, repair, emit bool) ([]Event, error) {
 // apply replays one record into st.
 func (m *mdBox) apply(st *mstate, off int64, p []byte, emit func(Event)) {
 	m.lastF = nil
+	m.observeRecord(st, p) // flag-rename bookkeeping (maildir_pending.go)
 	switch p[0] {
 	case 'V':
 		d := dec{b: p[1:]}
@@ -495,11 +520,23 @@ func parseInfo(name string) (base string, sys uint8) {
 	return name[:i], sys
 }
 
+// fileName is where r's file is now: the index's name, or the older name
+// of a file whose flag rename is still pending.
 func (m *mdBox) fileName(st *mstate, r *msgRec) (int, string) {
+	if len(m.fl.pending) > 0 {
+		if fs, ok := m.fl.pending[r.uid]; ok {
+			return stateName(st.uidValidity, r, fs)
+		}
+	}
+	return m.fileNameIndex(st, r)
+}
+
+// fileNameIndex is the name the index gives r's file.
+func (m *mdBox) fileNameIndex(st *mstate, r *msgRec) (int, string) {
 	if r.bits&bitInNew != 0 {
 		return dirNew, baseName(st.uidValidity, r)
 	}
-	return dirCur, baseName(st.uidValidity, r) + flagSuffix(r.sys)
+	return dirCur, baseName(st.uidValidity, r) + infoSuffix(r.sys, m.kwLetters(st, r.kwset))
 }
 
 func (m *mdBox) path(st *mstate, r *msgRec) string {
@@ -508,83 +545,38 @@ func (m *mdBox) path(st *mstate, r *msgRec) string {
 }
 
 // locate finds a message file that another program renamed (changed its
-// flags or moved it from new/ to cur/).
+// flags or moved it from new/ to cur/); a scan of the directories is
+// cached, so locating many such files costs one scan.
 func (m *mdBox) locate(st *mstate, r *msgRec) (string, error) {
-	p := m.path(st, r)
-	if _, err := os.Lstat(p); err == nil {
-		return p, nil
-	}
-	base := baseName(st.uidValidity, r)
-	for _, sub := range subdirs {
-		d, err := os.Open(filepath.Join(m.dir, sub))
-		if err != nil {
-			continue
+	if d, n := m.fileName(st, r); m.dirs[d] != nil {
+		if ok, _ := lstatIn(m.dirs[d], n); ok {
+			return filepath.Join(m.dir, subdirs[d], n), nil
 		}
-		for {
-			names, err := d.Readdirnames(4096)
-			for _, n := range names {
-				if b, _ := parseInfo(n); b == base {
-					d.Close()
-					return filepath.Join(m.dir, sub, n), nil
-				}
-			}
-			if err != nil {
-				break
-			}
-		}
-		d.Close()
 	}
-	return "", fs.ErrNotExist
+	return m.locateBase(baseName(st.uidValidity, r))
 }
 
-// commitFlags logs the new flags first and renames the files after: the
-// index is the truth for our own changes. If a crash interrupts the
-// renames, the log ends with this record and reconcile finishes them
-// (mdBox.lastF), so a message shows either its old or its new flags.
+// commitFlags logs the new flags (fdatasync'd: the change is durable and
+// the index is its truth) and defers the file renames (maildir_pending.go):
+// until they are applied, fileName returns each file's current name.
 func (m *mdBox) commitFlags(st *mstate, changes []flagChange, modseq uint64) error {
+	m.fl.st = st
 	es := make([]flagEntry, 0, len(changes))
 	for _, c := range changes {
 		es = append(es, flagEntry{uid: c.old.uid, sys: c.sys, kw: st.kw.set(c.kw)})
 	}
+	// Letters for new keywords must be in dovecot-keywords before any
+	// file name uses them; the record follows.
+	m.assignLetters(st, changes)
 	buf := m.kwRecords(nil, st)
 	buf = appendRecord(buf, encFlags(modseq, es))
 	if err := m.write(buf); err != nil {
 		return err
 	}
 	m.loggedKw = len(st.kw.names)
-	var touched [2]bool
 	for _, c := range changes {
-		old := c.old
-		nr := old
-		nr.sys, nr.bits = c.sys, old.bits&^bitInNew
+		m.notePending(st, c.idx, &c.old)
 		st.msgs[c.idx].bits &^= bitInNew
-		// The base name is shared; only the directory and suffix differ.
-		base := baseName(st.uidValidity, &old)
-		od, oldName := dirCur, base+flagSuffix(old.sys)
-		if old.bits&bitInNew != 0 {
-			od, oldName = dirNew, base
-		}
-		newName := base + flagSuffix(nr.sys)
-		if od == dirCur && oldName == newName {
-			continue
-		}
-		err := renameIn(m.dirs[od], oldName, m.dirs[dirCur], newName)
-		if err != nil && errors.Is(err, fs.ErrNotExist) {
-			// Another program renamed it: find it.
-			if !m.renameFlags(st, &old, &nr) {
-				continue
-			}
-		} else if err != nil {
-			m.b.opts.Logger.Error("mailbox: flag rename", "file", oldName, "err", err)
-			continue
-		}
-		touched[dirCur] = true
-		if od == dirNew {
-			touched[dirNew] = true
-		}
-	}
-	if err := m.syncDirs(touched); err != nil {
-		m.b.opts.Logger.Error("mailbox: flag rename", "dir", m.dir, "err", err)
 	}
 	m.noteChange()
 	return nil
@@ -593,13 +585,15 @@ func (m *mdBox) commitFlags(st *mstate, changes []flagChange, modseq uint64) err
 // renameFlags renames a message file from old's name to nr's, finding it
 // if another program renamed it; it reports whether it renamed anything.
 func (m *mdBox) renameFlags(st *mstate, old, nr *msgRec) bool {
-	op, np := m.path(st, old), m.path(st, nr)
-	if op == np {
+	od, on := m.fileNameIndex(st, old)
+	nd, nn := m.fileNameIndex(st, nr)
+	if od == nd && on == nn {
 		return false
 	}
+	op, np := filepath.Join(m.dir, subdirs[od], on), filepath.Join(m.dir, subdirs[nd], nn)
 	err := os.Rename(op, np)
 	if errors.Is(err, fs.ErrNotExist) {
-		if p, lerr := m.locate(st, old); lerr == nil && p != np {
+		if p, lerr := m.locateBase(baseName(st.uidValidity, old)); lerr == nil && p != np {
 			err = os.Rename(p, np)
 		}
 	}
@@ -764,7 +758,8 @@ func (m *mdBox) cached(st *mstate, r *msgRec) ([]byte, error) {
 }
 
 func (m *mdBox) close() error {
-	if !m.closed && m.idx != nil && m.lockf != nil && m.knownMt != m.syncMt {
+	if !m.closed && m.idx != nil && m.lockf != nil && (m.knownMt != m.syncMt || len(m.fl.pending) > 0) {
+		// Other Maildir programs see our flag changes at the latest now.
 		m.trySyncMarker(false)
 	}
 	m.closed = true

@@ -20,3 +20,17 @@ func renameIn(od *os.File, oldName string, nd *os.File, newName string) error {
 		}
 	}
 }
+
+// lstatIn reports whether name exists in the open directory d (one
+// faccessat, no path walk).
+func lstatIn(d *os.File, name string) (bool, error) {
+	for {
+		err := syscall.Faccessat(int(d.Fd()), name, 0, 0)
+		if err != syscall.EINTR {
+			if err != nil {
+				return false, &os.PathError{Op: "faccessat", Path: name, Err: err}
+			}
+			return true, nil
+		}
+	}
+}

@@ -20,16 +20,23 @@ import (
 func (m *mdBox) reconcile(st *mstate) error {
 	scanCount.Add(1)
 	type found struct {
-		dir  int
-		name string
-		sys  uint8
-		uid  uint32 // UID from our own name, 0 for foreign files
+		dir     int
+		name    string
+		sys     uint8
+		letters uint32 // keyword letters (dovecot-keywords)
+		uid     uint32 // UID from our own name, 0 for foreign files
+	}
+	type rename struct {
+		od, nd int
+		on, nn string
 	}
 	seen := make([]bool, len(st.msgs))
 	var imports []found
 	var flagFix []flagEntry
 	var uvSeen uint32
-	var finish [][2]msgRec // renames to do after the scan, not during it
+	var finish []rename // renames to do after the scan, not during it
+	m.fl.st = st
+	m.loadKeywords()
 	uvConsistent := true
 	for d, sub := range subdirs {
 		dir, err := os.Open(filepath.Join(m.dir, sub))
@@ -43,8 +50,9 @@ func (m *mdBox) reconcile(st *mstate) error {
 					continue
 				}
 				base, sys := parseInfo(n)
+				letters := parseLetters(n)
 				if d == dirNew {
-					sys = 0
+					sys, letters = 0, 0
 				}
 				uv, uid, ours := parseOurName(base)
 				if ours {
@@ -55,7 +63,7 @@ func (m *mdBox) reconcile(st *mstate) error {
 					}
 				}
 				if st.uidValidity == 0 || !ours || uv != st.uidValidity {
-					imports = append(imports, found{d, n, sys, 0})
+					imports = append(imports, found{d, n, sys, letters, 0})
 					if ours && st.uidValidity == 0 {
 						imports[len(imports)-1].uid = uid
 					}
@@ -63,7 +71,7 @@ func (m *mdBox) reconcile(st *mstate) error {
 				}
 				i := st.find(uid)
 				if i < 0 || seen[i] {
-					f := found{d, n, sys, 0}
+					f := found{d, n, sys, letters, 0}
 					if i < 0 && uid >= st.uidNext {
 						f.uid = uid
 					}
@@ -72,18 +80,14 @@ func (m *mdBox) reconcile(st *mstate) error {
 				}
 				seen[i] = true
 				r := &st.msgs[i]
-				if slices.Contains(m.lastF, uid) && (d == dirNew || sys != r.sys) {
-					// Our last flag change was interrupted between its log
-					// record and its renames: finish it.
-					cur := *r
-					cur.sys, cur.bits = sys, 0
-					if d == dirNew {
-						cur.bits = bitInNew
+				if r.bits&bitChanged != 0 {
+					// A flag change logged since the last sync marker: its
+					// renames may not have happened (they are deferred, or
+					// a crash came first). The index is the truth: finish.
+					r.bits |= bitVerified
+					if nd, nn := m.fileNameIndex(st, r); nd != d || nn != n {
+						finish = append(finish, rename{d, nd, n, nn})
 					}
-					nr := *r
-					nr.bits = 0
-					finish = append(finish, [2]msgRec{cur, nr})
-					r.bits = 0
 					continue
 				}
 				if d == dirNew {
@@ -91,8 +95,13 @@ func (m *mdBox) reconcile(st *mstate) error {
 				} else {
 					r.bits &^= bitInNew
 				}
-				if d == dirCur && sys != r.sys {
-					flagFix = append(flagFix, flagEntry{uid: uid, sys: sys, kw: st.kw.set(r.kwset)})
+				if d == dirCur && (sys != r.sys || letters != m.kwLetters(st, r.kwset)) {
+					// Another Maildir program changed the flags: take them.
+					kwset := r.kwset
+					if letters != m.kwLetters(st, r.kwset) {
+						kwset = m.mergeLetters(st, r.kwset, letters)
+					}
+					flagFix = append(flagFix, flagEntry{uid: uid, sys: sys, kw: slices.Clone(st.kw.set(kwset))})
 				}
 			}
 			if rerr != nil {
@@ -107,7 +116,9 @@ func (m *mdBox) reconcile(st *mstate) error {
 	}
 	m.cleanTmp()
 	for _, f := range finish {
-		m.renameFlags(st, &f[0], &f[1])
+		if err := renameIn(m.dirs[f.od], f.on, m.dirs[f.nd], f.nn); err != nil && !os.IsNotExist(err) {
+			m.b.opts.Logger.Error("mailbox: flag rename", "file", f.on, "err", err)
+		}
 	}
 	if len(finish) > 0 {
 		if err := m.syncDirs([2]bool{true, true}); err != nil {
@@ -186,6 +197,7 @@ func (m *mdBox) reconcile(st *mstate) error {
 		if f.dir == dirNew {
 			r.bits = bitInNew
 		}
+		r.kwset = st.kw.setID(m.lettersKeywords(st, f.letters))
 		np := m.path(st, &r)
 		if np != p {
 			if err := os.Rename(p, np); err != nil {
@@ -201,9 +213,11 @@ func (m *mdBox) reconcile(st *mstate) error {
 				fh.Close()
 			}
 		}
-		buf = appendRecord(buf, encAppend(nil, &r, nil, cache))
+		buf = appendRecord(buf, encAppend(nil, &r, st.kw.set(r.kwset), cache))
 		next = uid + 1
 	}
+	// Keywords met in file names are defined before records use them.
+	buf = append(m.kwRecords(nil, st), buf...)
 	if err := m.syncDirs(touched); err != nil {
 		return err
 	}
@@ -294,6 +308,7 @@ func (m *mdBox) cleanTmp() {
 
 // compact rewrites the log as the live state (lock held).
 func (m *mdBox) compact(st *mstate) error {
+	m.applyPendingRenames(st) // a compacted log no longer tells which file names lag (maildir_pending.go)
 	tmp := m.idxPath() + ".tmp"
 	f, err := os.OpenFile(tmp, os.O_CREATE|os.O_TRUNC|os.O_WRONLY, 0o600)
 	if err != nil {

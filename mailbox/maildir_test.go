@@ -281,6 +281,7 @@ func TestMaildirOpenAfterExternalRename(t *testing.T) {
 	if _, err := s.StoreFlags(ctx, "u", "INBOX", []uint32{uid}, mailbox.FlagsAdd, []string{`\Flagged`}, 0); err != nil {
 		t.Fatal(err)
 	}
+	mailbox.ApplyFlagRenames(s) // renames are deferred (maildir_pending.go)
 	ents, _ = os.ReadDir(filepath.Join(md, "cur"))
 	if len(ents) != 1 || !strings.HasSuffix(ents[0].Name(), ":2,F") {
 		t.Fatalf("cur/ %v", ents)

@@ -32,6 +32,23 @@ type SortMessage struct {
 	MessageID  string // raw Message-ID: header
 	InReplyTo  string // raw In-Reply-To: header
 	References string // raw References: header
+
+	// Precomputed keys, for servers that cache them: with Keyed set,
+	// DateKey (SentDateKey of Date and InternalDate), SubjectKey and Reply
+	// (SubjectKey of Subject) stand for Date and Subject.
+	Keyed      bool
+	DateKey    int64
+	SubjectKey string
+	Reply      bool
+}
+
+// msgSubjectKey is the collation key of m's base subject and its reply
+// flag.
+func msgSubjectKey(m *SortMessage) (string, bool) {
+	if m.Keyed {
+		return m.SubjectKey, m.Reply
+	}
+	return SubjectKey(m.Subject)
 }
 
 // SentDate returns the sent date of RFC 5256 §2.2: the Date header
@@ -282,7 +299,7 @@ func buildSortKeys(msgs []SortMessage, criteria []SortCriterion) *sortKeys {
 			if k.subject == nil {
 				k.subject = make([]string, n)
 				for i := range msgs {
-					k.subject[i] = CollationKey(BaseSubject(msgs[i].Subject))
+					k.subject[i], _ = msgSubjectKey(&msgs[i])
 				}
 			}
 		case SortFrom:
@@ -303,7 +320,11 @@ func buildSortKeys(msgs []SortMessage, criteria []SortCriterion) *sortKeys {
 func sentDateKeys(msgs []SortMessage) []int64 {
 	out := make([]int64, len(msgs))
 	for i := range msgs {
-		out[i] = dateKey(SentDate(msgs[i].Date, msgs[i].InternalDate))
+		if msgs[i].Keyed {
+			out[i] = msgs[i].DateKey
+		} else {
+			out[i] = SentDateKey(msgs[i].Date, msgs[i].InternalDate)
+		}
 	}
 	return out
 }
@@ -332,29 +353,49 @@ func displayKeys(have []string, msgs []SortMessage, get func(*SortMessage) []Add
 	return out
 }
 
-// compare compares messages i and j by one criterion (ascending).
+// compare compares messages i and j by one criterion (ascending); keys
+// it has no slice for compare equal.
 func (k *sortKeys) compare(key SortKey, i, j int32) int {
 	switch key {
 	case SortArrival:
+		if k.arrival == nil {
+			return 0
+		}
 		return cmp.Compare(k.arrival[i], k.arrival[j])
 	case SortDate:
+		if k.date == nil {
+			return 0
+		}
 		return cmp.Compare(k.date[i], k.date[j])
 	case SortSize:
+		if k.size == nil {
+			return 0
+		}
 		return cmp.Compare(k.size[i], k.size[j])
 	case SortSubject:
+		if k.subject == nil {
+			return 0
+		}
 		return strings.Compare(k.subject[i], k.subject[j])
 	case SortFrom:
-		return strings.Compare(k.from[i], k.from[j])
+		return compareStrings(k.from, i, j)
 	case SortTo:
-		return strings.Compare(k.to[i], k.to[j])
+		return compareStrings(k.to, i, j)
 	case SortCc:
-		return strings.Compare(k.cc[i], k.cc[j])
+		return compareStrings(k.cc, i, j)
 	case SortDisplayFrom:
-		return strings.Compare(k.dFrom[i], k.dFrom[j])
+		return compareStrings(k.dFrom, i, j)
 	case SortDisplayTo:
-		return strings.Compare(k.dTo[i], k.dTo[j])
+		return compareStrings(k.dTo, i, j)
 	}
 	return 0
+}
+
+func compareStrings(keys []string, i, j int32) int {
+	if keys == nil {
+		return 0
+	}
+	return strings.Compare(keys[i], keys[j])
 }
 
 // IsSortKey reports whether key is a sort key Sort knows.
@@ -383,8 +424,28 @@ func Sort(msgs []SortMessage, criteria []SortCriterion) []uint32 {
 
 // SortOrder is Sort returning positions in msgs instead of Nums.
 func SortOrder(msgs []SortMessage, criteria []SortCriterion) []int32 {
-	keys := buildSortKeys(msgs, criteria)
-	order := make([]int32, len(msgs))
+	return sortOrder(buildSortKeys(msgs, criteria), len(msgs), criteria)
+}
+
+// SortData is the input of SortOrderData in precomputed form, one entry
+// per message in mailbox order, for servers that cache sort keys: the
+// keys of ARRIVAL (internal date, Unix nanoseconds), DATE (SentDateKey),
+// SIZE and SUBJECT (SubjectKey). Only the slices of keys the criteria
+// use need to be filled.
+type SortData struct {
+	Arrival, Date, Size []int64
+	Subject             []string
+}
+
+// SortOrderData is SortOrder on precomputed keys. Criteria other than
+// ARRIVAL, DATE, SIZE and SUBJECT compare equal.
+func SortOrderData(d *SortData, n int, criteria []SortCriterion) []int32 {
+	k := &sortKeys{arrival: d.Arrival, date: d.Date, size: d.Size, subject: d.Subject}
+	return sortOrder(k, n, criteria)
+}
+
+func sortOrder(keys *sortKeys, n int, criteria []SortCriterion) []int32 {
+	order := make([]int32, n)
 	for i := range order {
 		order[i] = int32(i)
 	}

@@ -5,6 +5,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 )
 
 // MaxThreadReferences bounds the Message IDs of one References header
@@ -23,7 +24,7 @@ func OrderedSubjectThreads(msgs []SortMessage) []*Thread {
 	n := len(msgs)
 	subj := make([]string, n)
 	for i := range msgs {
-		subj[i] = CollationKey(BaseSubject(msgs[i].Subject))
+		subj[i], _ = msgSubjectKey(&msgs[i])
 	}
 	date := sentDateKeys(msgs)
 	order := make([]int32, n)
@@ -78,20 +79,66 @@ func OrderedSubjectThreads(msgs []SortMessage) []*Thread {
 // none marks a missing container link.
 const none = -1
 
+// ThreadData is the input of the REFERENCES algorithm in precomputed
+// form, one entry per message in mailbox order: what ReferenceThreads
+// derives from SortMessages, so that a server can cache it per message and
+// thread without re-reading or re-parsing headers. Message IDs are
+// interned as small integers (equal IDs, normalised as appendMessageIDs
+// does, get equal numbers), which also spares the algorithm every string
+// hash.
+type ThreadData struct {
+	Num       []uint32  // reported numbers
+	Date      []int64   // SentDateKey of each message
+	Subject   []string  // SubjectKey of each message
+	Reply     []bool    // SubjectKey's reply flag
+	MessageID []int32   // the message's interned Message ID, or -1
+	Refs      [][]int32 // interned references, parent last (MessageReferences)
+	IDs       int32     // every MessageID and Refs value is below IDs
+
+	// SubjectID optionally numbers the subject keys (equal keys get
+	// equal numbers, all below Subjects), which spares step 5 hashing
+	// strings.
+	SubjectID []int32
+	Subjects  int32
+}
+
+// SentDateKey is the sort key of the sent date of RFC 5256 §2.2 (see
+// SentDate): nanoseconds since 1970, comparable as integers.
+func SentDateKey(date string, internal time.Time) int64 {
+	return dateKey(SentDate(date, internal))
+}
+
+// SubjectKey returns the collation key (i;unicode-casemap) of the base
+// subject of RFC 5256 §2.1, and whether extracting it removed a reply or
+// forward marker (REFERENCES step 5 needs that).
+func SubjectKey(subject string) (key string, reply bool) {
+	base, reply := baseSubject(subject)
+	return CollationKey(base), reply
+}
+
+// MessageReferences returns the Message IDs REFERENCES links a message to,
+// normalised, parent last: those of References, or else the first valid
+// one of In-Reply-To (RFC 5256 §3), at most MaxThreadReferences.
+func MessageReferences(dst []string, references, inReplyTo string) []string {
+	m := SortMessage{References: references, InReplyTo: inReplyTo}
+	return messageReferences(dst, &m)
+}
+
+// FirstMessageID returns the first valid Message ID of a Message-ID header,
+// normalised as MessageReferences normalises references.
+func FirstMessageID(s string) (string, bool) { return firstMessageID(s) }
+
 // threader holds the container forest of the REFERENCES algorithm as
 // parallel slices indexed by container number: no pointer per node, and
-// sibling lists doubly linked so that unlinking is O(1).
+// sibling lists doubly linked so that unlinking is O(1). Containers
+// 0..IDs-1 belong to the interned Message IDs; messages without a usable
+// ID, and the root, get containers after them.
 type threader struct {
-	msgs []SortMessage
+	d *ThreadData
 	// per container
 	msg                            []int32 // message index, or none for a dummy
 	parent, first, last, next, prv []int32
-	// per message
-	date    []int64
-	subject []string // collation key of the base subject
-	reply   []bool   // base-subject extraction saw Re:/Fwd:/(fwd)/[fwd:]
-	ids     map[string]int32
-	root    int32
+	root                           int32
 }
 
 func (t *threader) newContainer(msg int32) int32 {
@@ -154,16 +201,6 @@ func (t *threader) wouldLoop(p, c int32) bool {
 	return false
 }
 
-// container returns the container of a Message ID, creating a dummy.
-func (t *threader) container(id string) int32 {
-	if c, ok := t.ids[id]; ok {
-		return c
-	}
-	c := t.newContainer(none)
-	t.ids[id] = c
-	return c
-}
-
 // ReferenceThreads threads messages by the REFERENCES algorithm of RFC
 // 5256 §3: parent/child links from References (or the first Message ID
 // of In-Reply-To), dummy parents for missing messages, no loops, the
@@ -173,48 +210,81 @@ func (t *threader) container(id string) int32 {
 // the result.
 func ReferenceThreads(msgs []SortMessage) []*Thread {
 	n := len(msgs)
-	t := &threader{
-		msgs:    msgs,
-		date:    sentDateKeys(msgs),
-		subject: make([]string, n),
-		reply:   make([]bool, n),
-		ids:     make(map[string]int32, n),
+	d := &ThreadData{
+		Num:       make([]uint32, n),
+		Date:      sentDateKeys(msgs),
+		Subject:   make([]string, n),
+		Reply:     make([]bool, n),
+		MessageID: make([]int32, n),
+		Refs:      make([][]int32, n),
 	}
-	capacity := n + n/4 + 1
-	t.msg = make([]int32, 0, capacity)
-	t.parent = make([]int32, 0, capacity)
-	t.first = make([]int32, 0, capacity)
-	t.last = make([]int32, 0, capacity)
-	t.next = make([]int32, 0, capacity)
-	t.prv = make([]int32, 0, capacity)
+	ids := make(map[string]int32, n)
+	intern := func(id string) int32 {
+		if k, ok := ids[id]; ok {
+			return k
+		}
+		k := d.IDs
+		ids[id] = k
+		d.IDs++
+		return k
+	}
 	var refs []string
+	var pool []int32
 	for i := range msgs {
 		m := &msgs[i]
-		base, reply := baseSubject(m.Subject)
-		t.subject[i] = CollationKey(base)
-		t.reply[i] = reply
+		d.Num[i] = m.Num
+		d.Subject[i], d.Reply[i] = msgSubjectKey(m)
+		d.MessageID[i] = none
+		if id, ok := firstMessageID(m.MessageID); ok {
+			d.MessageID[i] = intern(id)
+		}
+		refs = messageReferences(refs[:0], m)
+		if len(refs) > 0 {
+			if cap(pool)-len(pool) < len(refs) {
+				pool = make([]int32, 0, max(4096, len(refs)))
+			}
+			start := len(pool)
+			for _, r := range refs {
+				pool = append(pool, intern(r))
+			}
+			d.Refs[i] = pool[start:len(pool):len(pool)]
+		}
+	}
+	return ReferenceThreadsData(d)
+}
 
+// ReferenceThreadsData is ReferenceThreads on precomputed data.
+func ReferenceThreadsData(d *ThreadData) []*Thread {
+	n := len(d.Num)
+	t := &threader{d: d}
+	capacity := int(d.IDs) + n/4 + 2
+	t.msg = make([]int32, d.IDs, capacity)
+	t.parent = make([]int32, d.IDs, capacity)
+	t.first = make([]int32, d.IDs, capacity)
+	t.last = make([]int32, d.IDs, capacity)
+	t.next = make([]int32, d.IDs, capacity)
+	t.prv = make([]int32, d.IDs, capacity)
+	for _, s := range [][]int32{t.msg, t.parent, t.first, t.last, t.next, t.prv} {
+		for k := range s {
+			s[k] = none
+		}
+	}
+	for i := range n {
 		// (1.A) The message's own container: its Message ID's, unless
 		// an earlier message has that ID (then a unique one).
-		var self int32 = none
-		if id, ok := firstMessageID(m.MessageID); ok {
-			if c, ok := t.ids[id]; ok {
-				if t.msg[c] == none {
-					self = c
-					t.msg[c] = int32(i)
-				}
-			} else {
-				self = t.newContainer(int32(i))
-				t.ids[id] = self
-			}
+		self := int32(none)
+		if id := d.MessageID[i]; id >= 0 && id < d.IDs && t.msg[id] == none {
+			self = id
+			t.msg[id] = int32(i)
 		}
 		if self == none {
 			self = t.newContainer(int32(i))
 		}
-		refs = messageReferences(refs[:0], m)
 		prev := int32(none)
-		for _, r := range refs {
-			c := t.container(r)
+		for _, c := range d.Refs[i] {
+			if c < 0 || c >= d.IDs {
+				continue
+			}
 			// Keep an existing parent (the References header may have
 			// been truncated); never create a loop.
 			if prev != none && t.parent[c] == none && !t.wouldLoop(prev, c) {
@@ -228,10 +298,12 @@ func ReferenceThreads(msgs []SortMessage) []*Thread {
 			t.link(prev, self)
 		}
 	}
-	// (2) Every container without a parent goes under the root.
+	// (2) Every container without a parent goes under the root (IDs
+	// never seen as a message or parent are empty dummies that step 3
+	// would remove anyway).
 	t.root = t.newContainer(none)
 	for c := int32(0); c < t.root; c++ {
-		if t.parent[c] == none {
+		if t.parent[c] == none && (t.msg[c] != none || t.first[c] != none) {
 			t.link(t.root, c)
 		}
 	}
@@ -324,7 +396,7 @@ func (t *threader) compareSent(a, b int32) int {
 	if i < 0 || j < 0 {
 		return cmp.Compare(i, j)
 	}
-	if r := cmp.Compare(t.date[i], t.date[j]); r != 0 {
+	if r := cmp.Compare(t.d.Date[i], t.d.Date[j]); r != 0 {
 		return r
 	}
 	return cmp.Compare(i, j)
@@ -378,36 +450,50 @@ func (t *threader) sortTree(p int32, scratch []int32) []int32 {
 	return scratch[:start]
 }
 
-// threadSubject is the base subject of a top-level container: its own,
-// or its first child's for a dummy (step 5.B.i).
-func (t *threader) threadSubject(c int32) string {
-	m := t.sortMsg(c)
-	if m < 0 {
-		return ""
-	}
-	return t.subject[m]
-}
-
 func (t *threader) isReply(c int32) bool {
-	return t.msg[c] != none && t.reply[t.msg[c]]
+	return t.msg[c] != none && t.d.Reply[t.msg[c]]
 }
 
 // mergeSubjects is step 5: top-level threads with the same base subject
-// are gathered under one parent.
+// are gathered under one parent. Subjects are compared as numbers
+// (ThreadData.SubjectID, or numbered here with one map lookup per
+// top-level thread), so the table is a slice.
 func (t *threader) mergeSubjects() {
-	var roots []int32
+	var roots, subj []int32
+	var local map[string]int32
+	nSubj := t.d.Subjects
+	if t.d.SubjectID == nil {
+		local = make(map[string]int32)
+		nSubj = 0
+	}
 	for c := t.first[t.root]; c != none; c = t.next[c] {
 		roots = append(roots, c)
+		s := int32(none)
+		if m := t.sortMsg(c); m >= 0 && t.d.Subject[m] != "" {
+			if local == nil {
+				s = t.d.SubjectID[m]
+			} else if k, ok := local[t.d.Subject[m]]; ok {
+				s = k
+			} else {
+				s = nSubj
+				local[t.d.Subject[m]] = s
+				nSubj++
+			}
+		}
+		subj = append(subj, s)
 	}
 	// (5.B) One container per base subject.
-	table := make(map[string]int32)
-	for _, c := range roots {
-		s := t.threadSubject(c)
-		if s == "" {
+	table := make([]int32, nSubj)
+	for k := range table {
+		table[k] = none
+	}
+	for k, c := range roots {
+		s := subj[k]
+		if s < 0 || s >= nSubj {
 			continue
 		}
-		old, ok := table[s]
-		if !ok {
+		old := table[s]
+		if old == none {
 			table[s] = c
 			continue
 		}
@@ -417,17 +503,14 @@ func (t *threader) mergeSubjects() {
 	}
 	// (5.C) Merge. roots[k] = none marks a container that left the top
 	// level; a new dummy takes the place of the container it adopts.
-	pos := make(map[int32]int, len(roots))
+	pos := make([]int32, len(t.msg), len(t.msg)+len(roots)/4+1)
 	for k, c := range roots {
-		pos[c] = k
+		pos[c] = int32(k)
 	}
 	for k := 0; k < len(roots); k++ {
 		c := roots[k]
-		if c == none {
-			continue
-		}
-		s := t.threadSubject(c)
-		if s == "" {
+		s := subj[k]
+		if c == none || s < 0 || s >= nSubj {
 			continue
 		}
 		old := table[s]
@@ -457,7 +540,7 @@ func (t *threader) mergeSubjects() {
 			t.link(d, old)
 			t.link(d, c)
 			roots[pk] = d
-			pos[d] = pk
+			pos = append(pos, pk) // pos[d]
 			roots[k] = none
 			table[s] = d
 		}
@@ -494,7 +577,7 @@ func (t *threader) thread(c int32) *Thread {
 	}
 	th := &Thread{}
 	for {
-		th.Chain = append(th.Chain, t.msgs[t.msg[c]].Num)
+		th.Chain = append(th.Chain, t.d.Num[t.msg[c]])
 		f := t.first[c]
 		if f == none {
 			return th

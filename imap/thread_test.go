@@ -3,6 +3,7 @@ package imap
 import (
 	"fmt"
 	"math/rand/v2"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -339,4 +340,71 @@ func FuzzMessageIDs(f *testing.F) {
 			}
 		}
 	})
+}
+
+// The precomputed entry points give the answers of the plain ones: the
+// THREAD of a synthetic mailbox with subjects numbered by the caller, and
+// SORT on keys computed by SentDateKey and SubjectKey.
+func TestPrecomputedEqualsPlain(t *testing.T) {
+	msgs := syntheticMailbox(5000)
+	n := len(msgs)
+	d := &ThreadData{
+		Num: make([]uint32, n), Date: make([]int64, n), Subject: make([]string, n),
+		Reply: make([]bool, n), MessageID: make([]int32, n), Refs: make([][]int32, n),
+		SubjectID: make([]int32, n),
+	}
+	ids := map[string]int32{}
+	intern := func(m map[string]int32, s string) int32 {
+		if k, ok := m[s]; ok {
+			return k
+		}
+		m[s] = int32(len(m))
+		return m[s]
+	}
+	subjects := map[string]int32{}
+	sd := &SortData{Arrival: make([]int64, n), Date: make([]int64, n), Size: make([]int64, n), Subject: make([]string, n)}
+	for i, m := range msgs {
+		d.Num[i] = m.Num
+		d.Date[i] = SentDateKey(m.Date, m.InternalDate)
+		d.Subject[i], d.Reply[i] = SubjectKey(m.Subject)
+		d.SubjectID[i] = intern(subjects, d.Subject[i])
+		d.MessageID[i] = -1
+		if id, ok := FirstMessageID(m.MessageID); ok {
+			d.MessageID[i] = intern(ids, id)
+		}
+		for _, r := range MessageReferences(nil, m.References, m.InReplyTo) {
+			d.Refs[i] = append(d.Refs[i], intern(ids, r))
+		}
+		sd.Arrival[i], sd.Date[i], sd.Size[i], sd.Subject[i] = m.InternalDate.UnixNano(), d.Date[i], m.Size, d.Subject[i]
+	}
+	d.IDs, d.Subjects = int32(len(ids)), int32(len(subjects))
+	want := FormatThreads(ReferenceThreads(msgs))
+	if got := FormatThreads(ReferenceThreadsData(d)); got != want {
+		t.Fatalf("ReferenceThreadsData differs from ReferenceThreads:\n%.300s\n%.300s", got, want)
+	}
+	d.SubjectID = nil // numbered by the algorithm itself
+	if got := FormatThreads(ReferenceThreadsData(d)); got != want {
+		t.Fatal("ReferenceThreadsData without SubjectID differs")
+	}
+	for _, prog := range [][]SortCriterion{
+		{{Key: SortDate}},
+		{{Key: SortSubject}, {Key: SortDate, Reverse: true}},
+		{{Key: SortSize, Reverse: true}, {Key: SortArrival}},
+	} {
+		if got, want := SortOrderData(sd, n, prog), SortOrder(msgs, prog); !slices.Equal(got, want) {
+			t.Errorf("SortOrderData %v differs from SortOrder", prog)
+		}
+	}
+	// Keyed messages sort like raw ones.
+	keyed := slices.Clone(msgs)
+	for i := range keyed {
+		keyed[i].Keyed, keyed[i].DateKey, keyed[i].SubjectKey, keyed[i].Reply = true, d.Date[i], d.Subject[i], d.Reply[i]
+		keyed[i].Date, keyed[i].Subject = "", ""
+	}
+	if !slices.Equal(SortOrder(keyed, []SortCriterion{{Key: SortSubject}, {Key: SortDate}}), SortOrder(msgs, []SortCriterion{{Key: SortSubject}, {Key: SortDate}})) {
+		t.Error("Keyed messages sort differently")
+	}
+	if FormatThreads(OrderedSubjectThreads(keyed)) != FormatThreads(OrderedSubjectThreads(msgs)) {
+		t.Error("Keyed messages thread differently (ORDEREDSUBJECT)")
+	}
 }

@@ -66,14 +66,21 @@ func (c *conn) cmdSort(uid bool) *status {
 			need |= sfCc
 		}
 	}
-	msgs, highest, err := c.sortMessages(key, uid, need)
+	var nums []uint32
+	var highest uint64
+	var err error
+	if need&^cachedSortFields == 0 {
+		nums, highest, err = c.cachedSort(key, uid, criteria)
+	} else {
+		var msgs []imap.SortMessage
+		msgs, highest, err = c.sortMessages(key, uid, need)
+		nums = make([]uint32, len(msgs))
+		for k, i := range imap.SortOrder(msgs, criteria) {
+			nums[k] = msgs[i].Num
+		}
+	}
 	if err != nil {
 		return c.backendError("SORT", err)
-	}
-	order := imap.SortOrder(msgs, criteria)
-	nums := make([]uint32, len(order))
-	for k, i := range order {
-		nums[k] = msgs[i].Num
 	}
 	b := make([]byte, 0, 16+8*len(nums))
 	if !ret.esearch {
@@ -146,12 +153,22 @@ func (c *conn) cmdThread(uid bool) *status {
 	c.expectSP()
 	key := c.parseSearchKeys()
 	c.expectEnd()
-	msgs, _, err := c.sortMessages(key, uid, need)
-	if err != nil {
-		return c.backendError("THREAD", err)
+	var threads []*imap.Thread
+	n := 0
+	if alg == imap.ThreadReferences {
+		d, _, err := c.cachedThreadData(key, uid, need)
+		if err != nil {
+			return c.backendError("THREAD", err)
+		}
+		threads, n = imap.ReferenceThreadsData(d), len(d.Num)
+	} else {
+		msgs, _, err := c.cachedSortMessages(key, uid, need)
+		if err != nil {
+			return c.backendError("THREAD", err)
+		}
+		threads, n = imap.OrderedSubjectThreads(msgs), len(msgs)
 	}
-	threads, _ := imap.ThreadMessages(alg, msgs)
-	b := make([]byte, 0, 16+10*len(msgs))
+	b := make([]byte, 0, 16+10*n)
 	b = append(b, "* THREAD"...)
 	if len(threads) > 0 {
 		b = append(b, ' ')

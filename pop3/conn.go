@@ -81,6 +81,14 @@ type Conn struct {
 	armed    bool // the write deadline is set for the current command
 
 	num [24]byte // scratch for formatting numbers
+
+	dw        textwire.DotWriter // reused for every message
+	aheadNext int                // 1 + index of the message to read ahead; 0: none
+	ahead     struct {
+		buf *[]byte // from chunkPool; nil: nothing read ahead
+		idx int     // the message buf holds
+		n   int     // its length
+	}
 }
 
 // RemoteAddr returns the client's address.
@@ -165,6 +173,7 @@ func (c *Conn) release() {
 		}
 		c.sess = nil
 	}
+	c.dropAhead()
 	if c.w != nil {
 		c.w.Reset(nil)
 		writerPool.Put(c.w)
@@ -189,6 +198,9 @@ func (c *Conn) loop() {
 	for {
 		if !c.flushIfIdle() {
 			return
+		}
+		if c.aheadNext > 0 {
+			c.readAhead()
 		}
 		line, err := c.readLine(s.maxLine())
 		if err != nil {

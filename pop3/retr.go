@@ -5,8 +5,6 @@ import (
 	"io"
 	"sync"
 	"time"
-
-	"github.com/mailwire/mailwire/internal/textwire"
 )
 
 // chunkSize is how much of a message is read from the backend at once.
@@ -19,7 +17,11 @@ func (c *Conn) cmdRETR(arg []byte) error {
 	if i < 0 {
 		return errCommand
 	}
-	return c.sendMessage(i, -1)
+	if err := c.sendMessage(i, -1); err != nil {
+		return err
+	}
+	c.aheadNext = i + 2 // read message i+1 ahead (index i+1, stored +1)
+	return nil
 }
 
 func (c *Conn) cmdTOP(arg []byte) error {
@@ -52,17 +54,44 @@ func (c *Conn) cmdTOP(arg []byte) error {
 // (TOP). Line ends become CRLF, a final CRLF is added when missing, and a
 // leading "." is doubled (RFC 1939 §3). An error after +OK leaves the
 // response unterminated, so the connection is closed (rule 5).
+//
+// A message that fits in one chunk (the usual case) is read with one call
+// and goes out with the status line and the terminator in one buffered
+// write; RETR of the message read ahead after the previous RETR (see
+// readAhead) does not touch the backend at all.
 func (c *Conn) sendMessage(i int, lines int64) error {
 	if c.msgs[i].UTF8 && !c.utf8 {
 		c.reply("-ERR [UTF8] ", "message needs UTF-8 mode") // RFC 6856 §5
 		return nil
 	}
-	rc, err := c.drop.Open(c.ctx, i)
-	if err != nil {
-		c.replyErr(err, "opening message")
-		return nil
+	var bp *[]byte
+	var data []byte // the whole message when whole is set
+	whole := false
+	if lines < 0 {
+		bp, data, whole = c.takeAhead(i)
 	}
-	defer rc.Close()
+	var rc io.ReadCloser
+	if bp == nil {
+		var err error
+		rc, err = c.drop.Open(c.ctx, i)
+		if err != nil {
+			c.replyErr(err, "opening message")
+			return nil
+		}
+		defer rc.Close()
+		bp = chunkPool.Get().(*[]byte)
+	}
+	defer chunkPool.Put(bp)
+	buf := *bp
+	if rc != nil && lines < 0 && c.msgs[i].Size <= int64(len(buf)) {
+		// The normalised size bounds the stored size: one read gets all.
+		n, eof, err := readFull(rc, buf)
+		if err != nil {
+			c.readError(i, err)
+			return errCloseConn
+		}
+		data, whole = buf[:n], eof
+	}
 	w := c.out()
 	w.WriteString("+OK ")
 	if lines < 0 {
@@ -71,17 +100,25 @@ func (c *Conn) sendMessage(i int, lines int64) error {
 	} else {
 		w.WriteString("top of message follows\r\n")
 	}
-	bp := chunkPool.Get().(*[]byte)
-	defer chunkPool.Put(bp)
-	buf := *bp
-	dw := textwire.NewDotWriter(w)
+	if whole {
+		return c.writeWhole(data)
+	}
+	c.dw.Reset(w)
+	dw := &c.dw
 	var cut topCutter
 	cut.lines = lines
 	cut.inHeader = true
 	wt := c.srv.writeTimeout()
 	rem := 0    // buf[:rem] is the start of a line not yet sent (RETR)
 	bol := true // the next octet sent starts a line
-	for first := true; ; first = false {
+	if len(data) > 0 {
+		// A first chunk was read above but the message goes on.
+		if _, err := dw.Write(data); err != nil {
+			return errCloseConn
+		}
+		bol = data[len(data)-1] == '\n'
+	}
+	for first := len(data) == 0; ; first = false {
 		if !first {
 			// The write timeout bounds each chunk, not the whole
 			// message: a slow client that keeps reading is not cut off.
@@ -129,7 +166,7 @@ func (c *Conn) sendMessage(i int, lines int64) error {
 			break
 		}
 		if rerr != nil {
-			c.srv.logger().Error("pop3: reading message", "remote", c.nc.RemoteAddr().String(), "uid", c.msgs[i].UID, "err", rerr)
+			c.readError(i, rerr)
 			return errCloseConn
 		}
 	}
@@ -137,6 +174,104 @@ func (c *Conn) sendMessage(i int, lines int64) error {
 		return errCloseConn
 	}
 	return nil
+}
+
+// writeWhole writes a complete message and the terminating line. A
+// CRLF-clean message without lines to stuff (nearly every stored message)
+// is copied as is.
+func (c *Conn) writeWhole(data []byte) error {
+	w := c.w
+	if n := len(data); n > 0 && data[n-1] == '\n' && cleanLines(data) {
+		w.Write(data)
+		w.WriteString(".\r\n")
+	} else {
+		c.dw.Reset(w)
+		c.dw.Write(data)
+		c.dw.Close()
+	}
+	// bufio.Writer keeps its first write error: the client is gone.
+	if _, err := w.Write(nil); err != nil {
+		return errCloseConn
+	}
+	return nil
+}
+
+func (c *Conn) readError(i int, err error) {
+	c.srv.logger().Error("pop3: reading message", "remote", c.nc.RemoteAddr().String(), "uid", c.msgs[i].UID, "err", err)
+}
+
+// readFull reads r into buf until r ends or buf is full; eof reports that
+// r ended (so buf[:n] is all of it).
+func readFull(r io.Reader, buf []byte) (n int, eof bool, err error) {
+	for n < len(buf) {
+		k, err := r.Read(buf[n:])
+		n += k
+		if err == io.EOF {
+			return n, true, nil
+		}
+		if err != nil {
+			return n, false, err
+		}
+	}
+	return n, false, nil // full: the caller streams on
+}
+
+// Read-ahead. A client downloading its mail sends RETR 1, RETR 2, ... one
+// at a time (or with a DELE after each). After answering RETR i with no
+// further command waiting, the server reads message i+1 while the client
+// is still busy with message i, so that the RETR i+1 that follows is
+// answered without waiting for the backend. Only messages up to aheadMax
+// octets are read ahead; the connection holds the buffer until its next
+// RETR (at most one 32 KiB buffer per connection).
+const aheadMax = chunkSize
+
+// readAhead reads message c.aheadNext-1, if it is worth it, into the
+// connection's read-ahead buffer.
+func (c *Conn) readAhead() {
+	j := c.aheadNext - 1
+	c.aheadNext = 0
+	if j < 0 || j >= len(c.msgs) || c.state != StateTransaction || c.lineBuffered() {
+		return
+	}
+	if c.isDeleted(j) || c.msgs[j].Size > aheadMax || (c.msgs[j].UTF8 && !c.utf8) {
+		return
+	}
+	rc, err := c.drop.Open(c.ctx, j)
+	if err != nil {
+		return // RETR will open it again and report the error
+	}
+	if c.ahead.buf == nil {
+		c.ahead.buf = chunkPool.Get().(*[]byte)
+	}
+	n, eof, err := readFull(rc, *c.ahead.buf)
+	rc.Close()
+	if err != nil || !eof {
+		c.dropAhead()
+		return
+	}
+	c.ahead.idx, c.ahead.n = j, n
+}
+
+// takeAhead returns the read-ahead buffer if it holds message i (the
+// caller owns it then); otherwise it releases it.
+func (c *Conn) takeAhead(i int) (*[]byte, []byte, bool) {
+	bp := c.ahead.buf
+	if bp == nil {
+		return nil, nil, false
+	}
+	c.ahead.buf = nil
+	if c.ahead.idx != i {
+		chunkPool.Put(bp)
+		return nil, nil, false
+	}
+	return bp, (*bp)[:c.ahead.n], true
+}
+
+func (c *Conn) dropAhead() {
+	if c.ahead.buf != nil {
+		chunkPool.Put(c.ahead.buf)
+		c.ahead.buf = nil
+	}
 }
 
 // cleanLines reports whether q, whole lines starting at a line start and

@@ -20,14 +20,14 @@ type UpdateFuncSetter interface {
 
 // idleState is what a connection in IDLE needs besides its goroutine.
 type idleState struct {
-	on       bool // IDLE accepted; serve waits in serveIdle
 	deadline time.Time
 	mu       sync.Mutex
-	active   bool     // wake may expire the read deadline
-	woken    bool     // a source reported updates since the last look
-	wakeFn   func()   // c.idleWake, bound once per connection
-	stops    []func() // end the waiter goroutines of channel sources
-	parkErr  error    // what ended park: nil for input
+	wakeFn   func()    // c.idleWake, bound once per connection
+	stops    *[]func() // end the waiter goroutines of channel sources
+	parkErr  error     // what ended park: nil for input
+	on       bool      // IDLE accepted; the connection waits in park
+	active   bool      // wake may expire the read deadline
+	woken    bool      // a source reported updates since the last look
 }
 
 // cmdIdle implements IDLE (RFC 2177, RFC 9051 §6.3.13): updates are sent
@@ -87,7 +87,10 @@ func (c *conn) watchIdle(ch <-chan struct{}) {
 			}
 		}
 	}()
-	c.idle.stops = append(c.idle.stops, func() { close(stop); <-done })
+	if c.idle.stops == nil {
+		c.idle.stops = new([]func())
+	}
+	*c.idle.stops = append(*c.idle.stops, func() { close(stop); <-done })
 }
 
 // idleWake reports that a source has updates: the waiting read returns
@@ -114,11 +117,12 @@ func (c *conn) stopIdle() {
 	id.mu.Lock()
 	id.active = false
 	id.mu.Unlock()
-	for i, stop := range id.stops {
-		stop()
-		id.stops[i] = nil
+	if id.stops != nil {
+		for _, stop := range *id.stops {
+			stop()
+		}
+		id.stops = nil
 	}
-	id.stops = id.stops[:0]
 }
 
 // idleUpdates sends what the wake sources reported.

@@ -194,6 +194,8 @@ func (e *engine) CreateMailbox(ctx context.Context, user, name, specialUse strin
 		return ErrMailboxExists
 	}
 	// RFC 9051 §6.3.4: create missing superior names too.
+	var created []ListEvent
+	defer func() { e.publishList(ctx, u.name, created...) }() // feed_user.go
 	for _, p := range append(parentNames(cn), cn) {
 		if u.boxes[p] != nil {
 			continue
@@ -202,6 +204,7 @@ func (e *engine) CreateMailbox(ctx context.Context, user, name, specialUse strin
 			return err
 		}
 		u.boxes[p] = &mbox{user: u, name: p}
+		created = append(created, ListEvent{Kind: ListCreate, Name: p})
 	}
 	if specialUse != "" {
 		if u.rec.SpecialUse == nil {
@@ -253,6 +256,7 @@ func (e *engine) DeleteMailbox(ctx context.Context, user, name string) error {
 	if err := e.be.deleteMailbox(u.name, cn); err != nil {
 		return err
 	}
+	e.publishList(ctx, u.name, ListEvent{Kind: ListDelete, Name: cn}) // feed_user.go
 	if known {
 		u.addUsage(-size, -count)
 	} else {
@@ -313,6 +317,7 @@ func (e *engine) RenameMailbox(ctx context.Context, user, oldName, newName strin
 				return err
 			}
 			u.boxes[p] = &mbox{user: u, name: p}
+			e.publishList(ctx, u.name, ListEvent{Kind: ListCreate, Name: p}) // feed_user.go
 		}
 	}
 	var moved []string
@@ -329,6 +334,7 @@ func (e *engine) RenameMailbox(ctx context.Context, user, oldName, newName strin
 		e.loadBoxes(u)
 		return err
 	}
+	e.publishList(ctx, u.name, ListEvent{Kind: ListRename, Name: nn, OldName: on}) // feed_user.go
 	rename := func(n string) string { return nn + n[len(on):] }
 	for _, n := range moved {
 		m := rename(n)
@@ -390,7 +396,15 @@ func (e *engine) SetSubscribed(ctx context.Context, user, name string, subscribe
 	default:
 		return nil
 	}
-	return e.be.saveDB(e.db)
+	if err := e.be.saveDB(e.db); err != nil {
+		return err
+	}
+	ev := ListEvent{Kind: ListSubscribe, Name: cn} // feed_user.go
+	if !subscribed {
+		ev.Kind = ListUnsubscribe
+	}
+	e.publishList(ctx, u.name, ev)
+	return nil
 }
 
 func (e *engine) Subscriptions(ctx context.Context, user string) ([]string, error) {

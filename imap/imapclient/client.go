@@ -78,6 +78,10 @@ type UnilateralHandler struct {
 	// Status receives untagged OK/NO/BAD/BYE responses, including
 	// [ALERT] texts, which RFC 9051 §7.1 says must be shown to the user.
 	Status func(s *StatusResponse)
+	// MailboxStatus and List receive STATUS and LIST responses no
+	// command asked for: NOTIFY's notifications (RFC 5465 §5, notify.go).
+	MailboxStatus func(d *imap.StatusData)
+	List          func(d *imap.ListData)
 }
 
 // StatusResponse is a status response (RFC 9051 §7.1).

@@ -485,6 +485,14 @@ func (c *Client) dispatch(u *untagged) {
 		if h.Status != nil {
 			h.Status(u.status)
 		}
+	case "STATUS": // NOTIFY (RFC 5465 §5.1-§5.3)
+		if h.MailboxStatus != nil && u.statusData != nil {
+			h.MailboxStatus(u.statusData)
+		}
+	case "LIST": // NOTIFY (RFC 5465 §5.4, §5.5)
+		if h.List != nil && u.list != nil {
+			h.List(u.list)
+		}
 	}
 }
 

@@ -265,3 +265,57 @@ type MessageReader interface {
 	io.Reader
 	io.Closer
 }
+
+// NotifyUser is implemented by users that can report changes outside the
+// selected mailbox, for NOTIFY (RFC 5465; cmd_notify.go). Without it NOTIFY
+// still works for the SELECTED and SELECTED-DELAYED filters, and other
+// filters get NO.
+type NotifyUser interface {
+	User
+	// Notify starts a watcher for this connection; the server closes it
+	// on NOTIFY NONE, on another NOTIFY SET and when the connection ends.
+	// queueSize bounds the mailbox-list events the Notifier buffers;
+	// beyond it Events reports an overflow.
+	Notify(ctx context.Context, queueSize int) (Notifier, error)
+}
+
+// Notifier reports the durable facts NOTIFY needs: which watched mailbox
+// saw appends, expunges or flag changes, and which mailboxes were
+// created, deleted, renamed, subscribed or unsubscribed. It never formats
+// responses; the server turns events into STATUS and LIST responses.
+type Notifier interface {
+	// Watch replaces the set of mailboxes whose message changes are
+	// reported. Names that do not exist are ignored. After a rename or
+	// delete the server calls Watch again with the new set.
+	Watch(ctx context.Context, names []string) error
+	// Updates signals (buffer of one, never blocks the backend) that
+	// Events has something new.
+	Updates() <-chan struct{}
+	// Events drains what happened since the previous call. Message events
+	// may be coalesced to one per mailbox and ChangeKind. overflow reports
+	// that mailbox-list events were lost (RFC 5465 §5.8).
+	Events() (events []NotifyEvent, overflow bool)
+	Close() error
+}
+
+// NotifyEventKind tells what a NotifyEvent reports.
+type NotifyEventKind int
+
+const (
+	// NotifyMessages: messages of Name changed as Change tells
+	// (ChangeAppend, ChangeExpunge or ChangeFlags).
+	NotifyMessages    NotifyEventKind = iota + 1
+	NotifyCreate                      // Name was created
+	NotifyDelete                      // Name was deleted
+	NotifyRename                      // OldName and its children became Name
+	NotifySubscribe                   // Name was subscribed
+	NotifyUnsubscribe                 // Name was unsubscribed
+)
+
+// NotifyEvent is one entry of a Notifier.
+type NotifyEvent struct {
+	Kind    NotifyEventKind
+	Name    string
+	OldName string     // NotifyRename
+	Change  ChangeKind // NotifyMessages
+}

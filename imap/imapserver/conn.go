@@ -71,6 +71,7 @@ type conn struct {
 	sel     *selected
 	isTLS   bool
 	enabled enabledExt
+	notify  *notifyState // NOTIFY (notify.go)
 
 	errCount     int
 	authFailures int
@@ -220,6 +221,7 @@ func (c *conn) cleanup() {
 	if c.idle.on {
 		c.stopIdle()
 	}
+	c.resetNotify() // NOTIFY's watcher (notify.go)
 	if c.sel != nil {
 		c.sel.mbox.Close()
 		c.sel = nil
@@ -307,6 +309,9 @@ func (c *conn) serveCommand() bool {
 	c.cmdBytes = 0
 	c.nesting = 0
 	c.tag = ""
+	if err := c.notifyWait(); err != nil { // NOTIFY between commands (notify_wait.go)
+		return c.handleReadError(err)
+	}
 	if err := c.readLine(); err != nil {
 		return c.handleReadError(err)
 	}

@@ -56,6 +56,15 @@ type Server struct {
 	PreAuthTimeout time.Duration
 	// WriteTimeout bounds writing one response (default 5 min).
 	WriteTimeout time.Duration
+	// MaxNotifyMailboxes bounds the mailboxes one NOTIFY SET may watch
+	// (default 1000); more get NO [NOTIFICATIONOVERFLOW] (RFC 5465 §3.1),
+	// or OK [NOTIFICATIONOVERFLOW] and NOTIFY NONE when mailboxes created
+	// later push a session over it (§5.8).
+	MaxNotifyMailboxes int
+	// NotifyQueueSize bounds the pending mailbox-list events of one NOTIFY
+	// session (default 1000); beyond it the session gets
+	// OK [NOTIFICATIONOVERFLOW] and NOTIFY NONE (RFC 5465 §5.8).
+	NotifyQueueSize int
 
 	// Now is the clock (default time.Now); tests inject one.
 	Now func() time.Time
@@ -71,6 +80,10 @@ func (s *Server) maxErrors() int        { return defInt(s.MaxErrors, 20) }
 func (s *Server) maxAuthFailures() int  { return defInt(s.MaxAuthFailures, 3) }
 func (s *Server) maxConnections() int   { return defInt(s.MaxConnections, 10000) }
 func (s *Server) maxNesting() int       { return defInt(s.MaxNesting, 32) }
+func (s *Server) maxNotifyMailboxes() int {
+	return defInt(s.MaxNotifyMailboxes, 1000)
+}
+func (s *Server) notifyQueueSize() int { return defInt(s.NotifyQueueSize, 1000) }
 func (s *Server) idleTimeout() time.Duration {
 	return defDur(s.IdleTimeout, 30*time.Minute)
 }

@@ -1,0 +1,219 @@
+package mailbox
+
+import (
+	"context"
+	"sync"
+)
+
+// This file is the per-user feed of mailbox-list changes: mailboxes
+// created, deleted and renamed, and subscriptions changed. Store.Watch
+// reports what happens inside one mailbox; IMAP NOTIFY (RFC 5465 §5.4,
+// §5.5) also needs to know when the list of mailboxes itself changes.
+//
+// The feed lives in this process only: changes another process makes to a
+// shared Maildir are not reported (their messages are, through Watch, once
+// the mailbox is touched).
+
+// ListEventKind tells what happened to a user's mailbox list.
+type ListEventKind uint8
+
+const (
+	ListCreate      ListEventKind = iota + 1 // Name was created
+	ListDelete                               // Name was deleted
+	ListRename                               // OldName (and its children) became Name
+	ListSubscribe                            // Name was subscribed
+	ListUnsubscribe                          // Name was unsubscribed
+	ListOverflow                             // events were lost: re-read the list
+)
+
+func (k ListEventKind) String() string {
+	switch k {
+	case ListCreate:
+		return "create"
+	case ListDelete:
+		return "delete"
+	case ListRename:
+		return "rename"
+	case ListSubscribe:
+		return "subscribe"
+	case ListUnsubscribe:
+		return "unsubscribe"
+	case ListOverflow:
+		return "overflow"
+	}
+	return "unknown"
+}
+
+// ListEvent is one change of a user's mailbox list.
+type ListEvent struct {
+	Kind    ListEventKind
+	Name    string
+	OldName string // ListRename
+	// origin is the Done channel of the context of the call that caused
+	// the event (nil for contexts that are never cancelled).
+	origin <-chan struct{}
+}
+
+// MailboxListWatcher is implemented by stores that report mailbox-list
+// changes (both stores of this package do). It is separate from Store so
+// that other Store implementations keep compiling.
+type MailboxListWatcher interface {
+	// WatchMailboxList subscribes to the list changes of user. When ctx
+	// can be cancelled, changes caused by calls made with that same ctx
+	// are not delivered: a session is not told about its own CREATE
+	// (RFC 5465 §5 SHOULD). capacity bounds the pending events (default
+	// 1024 when <= 0); beyond it the subscriber sees one ListOverflow.
+	WatchMailboxList(ctx context.Context, user string, capacity int) (*ListSubscription, error)
+}
+
+var _ MailboxListWatcher = (*engine)(nil)
+
+// ListSubscription receives one user's list changes. Wait on Ready, then
+// call Drain; Close when done.
+type ListSubscription struct {
+	hub      *listHub
+	origin   <-chan struct{}
+	max      int
+	ready    chan struct{}
+	mu       sync.Mutex
+	pending  []ListEvent
+	overflow bool
+	closed   bool
+}
+
+// Ready is signalled (capacity one) when Drain has something to return.
+func (s *ListSubscription) Ready() <-chan struct{} { return s.ready }
+
+// Drain appends the pending events to dst. After an overflow it returns a
+// single ListOverflow first.
+func (s *ListSubscription) Drain(dst []ListEvent) []ListEvent {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.overflow {
+		dst = append(dst, ListEvent{Kind: ListOverflow})
+		s.overflow = false
+	}
+	dst = append(dst, s.pending...)
+	clear(s.pending)
+	s.pending = s.pending[:0]
+	return dst
+}
+
+// Close ends the subscription.
+func (s *ListSubscription) Close() error {
+	s.mu.Lock()
+	if s.closed {
+		s.mu.Unlock()
+		return nil
+	}
+	s.closed = true
+	s.pending = nil
+	s.mu.Unlock()
+	s.hub.remove(s)
+	return nil
+}
+
+func (s *ListSubscription) push(evs []ListEvent) {
+	s.mu.Lock()
+	if s.closed {
+		s.mu.Unlock()
+		return
+	}
+	pushed := false
+	for _, ev := range evs {
+		if s.origin != nil && ev.origin == s.origin {
+			continue
+		}
+		pushed = true
+		if s.overflow || len(s.pending) >= s.max {
+			// Never block the writer: drop and report (as Subscription).
+			s.overflow = true
+			clear(s.pending)
+			s.pending = s.pending[:0]
+			continue
+		}
+		s.pending = append(s.pending, ev)
+	}
+	s.mu.Unlock()
+	if pushed {
+		select {
+		case s.ready <- struct{}{}:
+		default:
+		}
+	}
+}
+
+// listHub is the set of list subscriptions of one user of one engine.
+type listHub struct {
+	key  listHubKey
+	mu   sync.Mutex
+	subs map[*ListSubscription]struct{}
+}
+
+type listHubKey struct {
+	e    *engine
+	user string
+}
+
+// listHubs holds a hub only while it has subscribers, so that publishing
+// for a user nobody watches costs one map lookup. It is keyed by engine
+// so that several stores in one process stay apart.
+var listHubs sync.Map // listHubKey → *listHub
+
+func (h *listHub) remove(s *ListSubscription) {
+	h.mu.Lock()
+	delete(h.subs, s)
+	if len(h.subs) == 0 {
+		listHubs.CompareAndDelete(h.key, h)
+	}
+	h.mu.Unlock()
+}
+
+// WatchMailboxList implements MailboxListWatcher.
+func (e *engine) WatchMailboxList(ctx context.Context, user string, capacity int) (*ListSubscription, error) {
+	u, err := e.user(user)
+	if err != nil {
+		return nil, err
+	}
+	if capacity <= 0 {
+		capacity = 1024
+	}
+	key := listHubKey{e, u.name}
+	for {
+		v, _ := listHubs.LoadOrStore(key, &listHub{key: key, subs: map[*ListSubscription]struct{}{}})
+		h := v.(*listHub)
+		h.mu.Lock()
+		if cur, _ := listHubs.Load(key); cur != h {
+			// The hub emptied and was dropped meanwhile: take a new one.
+			h.mu.Unlock()
+			continue
+		}
+		s := &ListSubscription{hub: h, origin: ctx.Done(), max: capacity, ready: make(chan struct{}, 1)}
+		h.subs[s] = struct{}{}
+		h.mu.Unlock()
+		return s, nil
+	}
+}
+
+// publishList delivers list events of user (a normalised name) to its
+// subscribers. It never blocks and takes no store lock, so the hooks may
+// call it with any lock held.
+func (e *engine) publishList(ctx context.Context, user string, evs ...ListEvent) {
+	if len(evs) == 0 {
+		return
+	}
+	v, ok := listHubs.Load(listHubKey{e, user})
+	if !ok {
+		return
+	}
+	origin := ctx.Done()
+	for i := range evs {
+		evs[i].origin = origin
+	}
+	h := v.(*listHub)
+	h.mu.Lock()
+	for s := range h.subs {
+		s.push(evs)
+	}
+	h.mu.Unlock()
+}

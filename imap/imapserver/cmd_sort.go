@@ -42,6 +42,7 @@ const (
 func (c *conn) cmdSort(uid bool) *status {
 	c.expectSP()
 	ret := c.returnOptions("SORT", false)
+	c.checkContextOptions(ret, uid) // RFC 5267, ext_context.go
 	criteria := c.sortCriteria()
 	c.expectSP()
 	if st := c.sortCharset(); st != nil {
@@ -125,6 +126,7 @@ func (c *conn) cmdSort(uid bool) *status {
 			b = append(b, " MODSEQ "...)
 			b = appendUint(b, highest)
 		}
+		b = c.contextResult(b, ret, nums, uid, key, criteria) // RFC 5267
 	}
 	b = append(b, "\r\n"...)
 	c.bw.Write(b)

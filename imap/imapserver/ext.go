@@ -15,6 +15,8 @@ var extCommands = map[string]command{
 	"GETQUOTA":     {authOrSelect, (*conn).cmdGetQuota},
 	"GETQUOTAROOT": {authOrSelect, (*conn).cmdGetQuotaRoot},
 	"SETQUOTA":     {authOrSelect, (*conn).cmdSetQuota},
+	// RFC 5267 (ext_context.go).
+	"CANCELUPDATE": {stateSelected, (*conn).cmdCancelUpdate},
 	// RFC 5464.
 	"GETMETADATA": {authOrSelect, (*conn).cmdGetMetadata},
 	"SETMETADATA": {authOrSelect, (*conn).cmdSetMetadata},
@@ -29,7 +31,7 @@ var extCommands = map[string]command{
 // COMPRESS=DEFLATE is left out once compression is active (RFC 4978 §3
 // forbids a second COMPRESS, so announcing it would only invite a BAD).
 func (c *conn) extCapabilities() string {
-	s := "SAVEDATE PREVIEW WITHIN MULTIAPPEND QUOTA QUOTA=RES-STORAGE QUOTA=RES-MESSAGE METADATA METADATA-SERVER NOTIFY" + c.objectIDCapability()
+	s := "SAVEDATE PREVIEW WITHIN MULTIAPPEND QUOTA QUOTA=RES-STORAGE QUOTA=RES-MESSAGE METADATA METADATA-SERVER NOTIFY " + contextCapabilities + c.objectIDCapability()
 	if !c.compressed() {
 		s = compressCapability + " " + s
 	}

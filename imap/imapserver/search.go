@@ -13,6 +13,7 @@ import (
 func (c *conn) cmdSearch(uid bool) *status {
 	c.expectSP()
 	ret := c.returnOptions("SEARCH", true)
+	c.checkContextOptions(ret, uid)
 	if c.peekAtom("CHARSET") {
 		c.atomBytes()
 		c.expectSP()
@@ -61,7 +62,7 @@ func (c *conn) cmdSearch(uid bool) *status {
 		}
 		b = append(b, "\r\n"...)
 		c.bw.Write(b)
-	} else if ret.min || ret.max || ret.count || ret.all {
+	} else if ret.min || ret.max || ret.count || ret.all || ret.partial {
 		b := []byte("* ESEARCH (TAG ")
 		b = appendString(b, c.tag)
 		b = append(b, ')')
@@ -90,6 +91,7 @@ func (c *conn) cmdSearch(uid bool) *status {
 			b = append(b, " MODSEQ "...)
 			b = appendUint(b, highest)
 		}
+		b = c.contextResult(b, ret, nums, uid, key, nil) // RFC 5267
 		b = append(b, "\r\n"...)
 		c.bw.Write(b)
 	}
@@ -502,6 +504,7 @@ func (c *conn) returnOptions(cmd string, allowSave bool) searchReturn {
 			ret.all = true
 		case opt == "SAVE" && allowSave:
 			ret.save = true
+		case c.parseReturnContext(&ret, opt): // RFC 5267, ext_context.go
 		default:
 			c.fail("Unknown " + cmd + " return option")
 		}
@@ -510,7 +513,7 @@ func (c *conn) returnOptions(cmd string, allowSave bool) searchReturn {
 		}
 	}
 	c.closeParen()
-	if !ret.min && !ret.max && !ret.count && !ret.all && !ret.save {
+	if !ret.min && !ret.max && !ret.count && !ret.all && !ret.save && !ret.partial {
 		ret.all = true
 	}
 	c.expectSP()

@@ -65,6 +65,9 @@ type searchKey struct {
 type searchReturn struct {
 	min, max, count, all, save bool
 	esearch                    bool
+	// RFC 5267 §4 (ext_context.go)
+	update, partial      bool
+	partialLo, partialHi uint32
 }
 
 // parseSearchKeys parses keys up to the end of the command (an implicit

@@ -49,6 +49,11 @@ type Server struct {
 	MaxConnections int
 	// MaxNesting bounds parenthesis nesting in a command (default 32).
 	MaxNesting int
+	// MaxSearchContexts bounds the SEARCH/SORT results with RETURN
+	// (UPDATE) one session keeps current (default 16, RFC 5267 §4.2);
+	// further ones get NO [NOUPDATE]. Each costs a re-run of its search
+	// whenever the mailbox changes.
+	MaxSearchContexts int
 	// IdleTimeout is the autologout timer once authenticated (default
 	// 30 min, the minimum of RFC 9051 §5.4).
 	IdleTimeout time.Duration

@@ -10,6 +10,8 @@ type selected struct {
 	view          view
 	// searchRes is the saved search result "$" (RFC 5182), as UIDs.
 	searchRes []uint32
+	// contexts are the kept SEARCH/SORT results (RFC 5267, ext_context.go).
+	contexts *contextSet
 }
 
 // pullChanges drains the backend's change feed into the view's pending
@@ -179,6 +181,7 @@ func (c *conn) sendUpdates(allowExpunge bool) {
 		}
 		clear(v.pendingFlags)
 	}
+	c.sendContextUpdates() // RFC 5267 ADDTO/REMOVEFROM, ext_context.go
 }
 
 // reportExpunged sends EXPUNGE (or VANISHED with QRESYNC, RFC 7162 §3.2.10)

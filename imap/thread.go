@@ -255,6 +255,62 @@ func ReferenceThreads(msgs []SortMessage) []*Thread {
 
 // ReferenceThreadsData is ReferenceThreads on precomputed data.
 func ReferenceThreadsData(d *ThreadData) []*Thread {
+	return referenceThreader(d).result()
+}
+
+// AppendReferenceThreadsData threads d like ReferenceThreadsData and
+// appends the wire form of the result (as AppendThreads would) straight
+// from the container tree, without building Threads.
+func AppendReferenceThreadsData(b []byte, d *ThreadData) []byte {
+	t := referenceThreader(d)
+	for c := t.first[t.root]; c != none; c = t.next[c] {
+		b = t.appendWire(b, c)
+	}
+	return b
+}
+
+// appendWire appends the thread-list of container c (RFC 5256 §4): a
+// chain of single children as thread-members, then the children as
+// thread-nested lists.
+func (t *threader) appendWire(b []byte, c int32) []byte {
+	if t.msg[c] == none {
+		if f := t.first[c]; f != none && f == t.last[c] {
+			return t.appendWire(b, f) // a dummy with one child is that child
+		}
+		b = append(b, '(')
+		for ch := t.first[c]; ch != none; ch = t.next[ch] {
+			b = t.appendWire(b, ch)
+		}
+		return append(b, ')')
+	}
+	b = append(b, '(')
+	for {
+		b = strconv.AppendUint(b, uint64(t.d.Num[t.msg[c]]), 10)
+		f := t.first[c]
+		if f == none {
+			return append(b, ')')
+		}
+		if f != t.last[c] || t.msg[f] == none {
+			break
+		}
+		b = append(b, ' ')
+		c = f
+	}
+	b = append(b, ' ')
+	kids := c
+	if f := t.first[c]; f == t.last[c] {
+		// A single child that is a dummy: its children continue the
+		// chain (thread-nested needs two lists).
+		kids = f
+	}
+	for ch := t.first[kids]; ch != none; ch = t.next[ch] {
+		b = t.appendWire(b, ch)
+	}
+	return append(b, ')')
+}
+
+// referenceThreader runs the REFERENCES algorithm on d.
+func referenceThreader(d *ThreadData) *threader {
 	n := len(d.Num)
 	t := &threader{d: d}
 	capacity := int(d.IDs) + n/4 + 2
@@ -316,7 +372,7 @@ func ReferenceThreadsData(d *ThreadData) []*Thread {
 	t.mergeSubjects()
 	// (6) Sort every set of siblings, deepest first.
 	t.sortTree(t.root, scratch)
-	return t.result()
+	return t
 }
 
 // messageReferences returns the Message IDs of the References header,

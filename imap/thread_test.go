@@ -382,6 +382,9 @@ func TestPrecomputedEqualsPlain(t *testing.T) {
 	if got := FormatThreads(ReferenceThreadsData(d)); got != want {
 		t.Fatalf("ReferenceThreadsData differs from ReferenceThreads:\n%.300s\n%.300s", got, want)
 	}
+	if got := string(AppendReferenceThreadsData(nil, d)); got != want {
+		t.Fatalf("AppendReferenceThreadsData differs from ReferenceThreads:\n%.300s\n%.300s", got, want)
+	}
 	d.SubjectID = nil // numbered by the algorithm itself
 	if got := FormatThreads(ReferenceThreadsData(d)); got != want {
 		t.Fatal("ReferenceThreadsData without SubjectID differs")
@@ -406,5 +409,45 @@ func TestPrecomputedEqualsPlain(t *testing.T) {
 	}
 	if FormatThreads(OrderedSubjectThreads(keyed)) != FormatThreads(OrderedSubjectThreads(msgs)) {
 		t.Error("Keyed messages thread differently (ORDEREDSUBJECT)")
+	}
+}
+
+// BenchmarkThreadReferencesData100k is REFERENCES on precomputed input,
+// what a server with cached keys (imapserver's sort cache) pays per
+// THREAD.
+func BenchmarkThreadReferencesData100k(b *testing.B) {
+	msgs := syntheticMailbox(100000)
+	d := &ThreadData{}
+	ids, subjects := map[string]int32{}, map[string]int32{}
+	intern := func(m map[string]int32, s string) int32 {
+		if k, ok := m[s]; ok {
+			return k
+		}
+		m[s] = int32(len(m))
+		return m[s]
+	}
+	for _, m := range msgs {
+		subj, reply := SubjectKey(m.Subject)
+		id := int32(-1)
+		if s, ok := FirstMessageID(m.MessageID); ok {
+			id = intern(ids, s)
+		}
+		var refs []int32
+		for _, r := range MessageReferences(nil, m.References, m.InReplyTo) {
+			refs = append(refs, intern(ids, r))
+		}
+		d.Num = append(d.Num, m.Num)
+		d.Date = append(d.Date, SentDateKey(m.Date, m.InternalDate))
+		d.Subject = append(d.Subject, subj)
+		d.Reply = append(d.Reply, reply)
+		d.SubjectID = append(d.SubjectID, intern(subjects, subj))
+		d.MessageID = append(d.MessageID, id)
+		d.Refs = append(d.Refs, refs)
+	}
+	d.IDs, d.Subjects = int32(len(ids)), int32(len(subjects))
+	b.ReportAllocs()
+	var buf []byte
+	for b.Loop() {
+		buf = AppendReferenceThreadsData(buf[:0], d)
 	}
 }

@@ -155,26 +155,26 @@ func (c *conn) cmdThread(uid bool) *status {
 	c.expectSP()
 	key := c.parseSearchKeys()
 	c.expectEnd()
-	var threads []*imap.Thread
-	n := 0
+	var b []byte
 	if alg == imap.ThreadReferences {
 		d, _, err := c.cachedThreadData(key, uid, need)
 		if err != nil {
 			return c.backendError("THREAD", err)
 		}
-		threads, n = imap.ReferenceThreadsData(d), len(d.Num)
+		b = make([]byte, 0, 16+10*len(d.Num))
+		b = append(b, "* THREAD "...)
+		b = imap.AppendReferenceThreadsData(b, d)
 	} else {
 		msgs, _, err := c.cachedSortMessages(key, uid, need)
 		if err != nil {
 			return c.backendError("THREAD", err)
 		}
-		threads, n = imap.OrderedSubjectThreads(msgs), len(msgs)
+		b = make([]byte, 0, 16+10*len(msgs))
+		b = append(b, "* THREAD "...)
+		b = imap.AppendThreads(b, imap.OrderedSubjectThreads(msgs))
 	}
-	b := make([]byte, 0, 16+10*n)
-	b = append(b, "* THREAD"...)
-	if len(threads) > 0 {
-		b = append(b, ' ')
-		b = imap.AppendThreads(b, threads)
+	if b[len(b)-1] == ' ' {
+		b = b[:len(b)-1] // no threads: "* THREAD"
 	}
 	b = append(b, "\r\n"...)
 	c.bw.Write(b)

@@ -29,13 +29,21 @@ func fill(o *options, g gen, s *server) error {
 	if !ic.caps["MULTIAPPEND"] || !ic.caps["LITERAL+"] {
 		return fmt.Errorf("server lacks MULTIAPPEND or LITERAL+")
 	}
-	ic.run("DELETE "+quote(o.mailbox), nil)
-	if err := ic.run("CREATE "+quote(o.mailbox), nil); err != nil {
-		return err
+	from := 0
+	if err == nil && uidNext > 1 && uidNext <= uint64(o.n) && messages == uidNext-1 {
+		// An interrupted fill (MULTIAPPEND is all or nothing, nothing
+		// was expunged): go on where it stopped.
+		from = int(messages)
+		logf("%s: %s holds the first %d messages; filling the rest", s.label, o.mailbox, from)
+	} else {
+		ic.run("DELETE "+quote(o.mailbox), nil)
+		if err := ic.run("CREATE "+quote(o.mailbox), nil); err != nil {
+			return err
+		}
 	}
 	t0 := time.Now()
 	var total int64
-	for i := 0; i < o.n; i += o.batch {
+	for i := from; i < o.n; i += o.batch {
 		msgs := make([][]byte, 0, o.batch)
 		for k := i; k < min(i+o.batch, o.n); k++ {
 			m := g.message(k)
@@ -50,7 +58,7 @@ func fill(o *options, g gen, s *server) error {
 		}
 	}
 	el := time.Since(t0)
-	fmt.Printf("RESULT op=fill label=%s msgs=%d bytes=%d elapsed_s=%.1f\n", s.label, o.n, total, el.Seconds())
+	fmt.Printf("RESULT op=fill label=%s msgs=%d bytes=%d elapsed_s=%.1f\n", s.label, o.n-from, total, el.Seconds())
 	// The first SELECT after a fill may do one-off work (Dovecot moves
 	// new/ to cur/ and builds its index); it is not part of any figure.
 	t1 := time.Now()

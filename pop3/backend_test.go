@@ -22,6 +22,7 @@ type memBackend struct {
 	openErr  error // returned by Maildrop when set
 	sessions int   // open sessions
 	uidNext  int
+	opened   map[string]int // Maildrop.Open calls per message UID
 }
 
 type memMsg struct {
@@ -47,6 +48,13 @@ func (b *memBackend) add(user string, bodies ...string) {
 		m.size, _ = MessageSize(bytes.NewReader(m.body))
 		b.drops[user] = append(b.drops[user], m)
 	}
+}
+
+// opens returns how often message uid was opened.
+func (b *memBackend) opens(uid string) int {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.opened[uid]
 }
 
 func (b *memBackend) count(user string) int {
@@ -136,6 +144,12 @@ func (d *memDrop) List(ctx context.Context) ([]MessageInfo, error) {
 }
 
 func (d *memDrop) Open(ctx context.Context, i int) (io.ReadCloser, error) {
+	d.b.mu.Lock()
+	if d.b.opened == nil {
+		d.b.opened = map[string]int{}
+	}
+	d.b.opened[d.msgs[i].uid]++
+	d.b.mu.Unlock()
 	if d.msgs[i].open != nil {
 		return d.msgs[i].open(), nil
 	}

@@ -21,8 +21,16 @@
 // waiting in the input buffer, so pipelined commands get their responses in
 // one write.
 //
+// A message that fits in 32 KiB is read with one call and sent with its
+// status line and terminator in one write. After RETR n, when no further
+// command is waiting, the server reads message n+1 (up to 32 KiB) ahead
+// while the client is still busy with message n, so a client downloading
+// its mail one RETR at a time gets each answer without waiting for the
+// backend; the read-ahead is used only by a RETR of that message.
+//
 // A connection that waits for a command holds no output buffer; its only
-// buffers are a 1 KiB input buffer and the listing of its maildrop.
+// buffers are a 1 KiB input buffer, the listing of its maildrop and, after
+// a RETR, the 32 KiB read-ahead buffer (returned at its next RETR).
 //
 // # Client
 //

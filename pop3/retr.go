@@ -87,8 +87,10 @@ func (c *Conn) sendMessage(i int, lines int64) error {
 		// The normalised size bounds the stored size: one read gets all.
 		n, eof, err := readFull(rc, buf)
 		if err != nil {
-			c.readError(i, err)
-			return errCloseConn
+			// Nothing is sent yet: the client gets an -ERR, not a cut
+			// response.
+			c.replyErr(err, "reading message")
+			return nil
 		}
 		data, whole = buf[:n], eof
 	}

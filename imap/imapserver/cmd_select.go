@@ -1,6 +1,7 @@
 package imapserver
 
 import (
+	"errors"
 	"strconv"
 	"strings"
 )
@@ -51,18 +52,28 @@ func (c *conn) cmdSelect(bool) *status {
 	s.uidValidity = st.UIDValidity
 	s.highestModSeq = st.HighestModSeq
 	v := &s.view
-	if st.Messages > 0 {
-		v.uids = make([]uint32, 0, st.Messages)
-		v.flags = make([]*flagSet, 0, st.Messages)
-		v.modseq = make([]uint64, 0, st.Messages)
-	}
-	err = mbox.Snapshot(c.ctx, func(m MessageMeta) error {
-		v.add(m.UID, c.flagCache.intern(m.Flags), m.ModSeq)
-		if m.ModSeq > s.highestModSeq {
-			s.highestModSeq = m.ModSeq
+	if ss, ok := mbox.(SharedSnapshot); ok {
+		uids, modseqs, flagIDs, flagSets := ss.SnapshotArrays()
+		if !v.fromArrays(uids, modseqs, flagIDs, flagSets, &c.flagCache) {
+			err = errBadSnapshot
 		}
-		return nil
-	})
+		for _, ms := range v.modseq {
+			s.highestModSeq = max(s.highestModSeq, ms)
+		}
+	} else {
+		if st.Messages > 0 {
+			v.uids = make([]uint32, 0, st.Messages)
+			v.flags = make([]*flagSet, 0, st.Messages)
+			v.modseq = make([]uint64, 0, st.Messages)
+		}
+		err = mbox.Snapshot(c.ctx, func(m MessageMeta) error {
+			v.add(m.UID, c.flagCache.intern(m.Flags), m.ModSeq)
+			if m.ModSeq > s.highestModSeq {
+				s.highestModSeq = m.ModSeq
+			}
+			return nil
+		})
+	}
 	if err != nil {
 		mbox.Close()
 		return c.backendError("SELECT", err)
@@ -117,6 +128,18 @@ func (c *conn) cmdSelect(bool) *status {
 	}
 	return okCode("READ-WRITE", "SELECT completed")
 }
+
+// SharedSnapshot is an optional interface of Mailbox that SELECT uses
+// instead of Snapshot: the same messages as read-only parallel arrays, in
+// ascending UID order (message i has uids[i], modseqs[i] and the flags
+// flagSets[flagIDs[i]]). The server keeps uids without copying it, so
+// sessions that get the same slice share it until their views diverge;
+// the backend must never modify any of the slices afterwards.
+type SharedSnapshot interface {
+	SnapshotArrays() (uids []uint32, modseqs []uint64, flagIDs []uint32, flagSets [][]string)
+}
+
+var errBadSnapshot = errors.New("imapserver: backend snapshot arrays are inconsistent")
 
 // unselect closes the selected mailbox without expunging.
 func (c *conn) unselect() {

@@ -29,6 +29,10 @@ type flagInterner struct {
 	m   map[string]*flagSet
 	key []byte
 	tmp []string
+	// The last list interned: backends share one slice among messages
+	// with equal flags, so a snapshot in UID order mostly hits this.
+	last   []string
+	lastFS *flagSet
 }
 
 var emptyFlags = &flagSet{wire: []byte("()")}
@@ -37,6 +41,15 @@ func (fi *flagInterner) intern(flags []string) *flagSet {
 	if len(flags) == 0 {
 		return emptyFlags
 	}
+	if len(flags) == len(fi.last) && &flags[0] == &fi.last[0] {
+		return fi.lastFS
+	}
+	fs := fi.lookup(flags)
+	fi.last, fi.lastFS = flags, fs
+	return fs
+}
+
+func (fi *flagInterner) lookup(flags []string) *flagSet {
 	if fi.m == nil {
 		fi.m = make(map[string]*flagSet)
 	}
@@ -87,11 +100,16 @@ func (fi *flagInterner) intern(flags []string) *flagSet {
 
 // view is one session's picture of the selected mailbox: sequence number
 // i+1 is uids[i]. It changes only when the server tells the client.
+//
+// uids may be shared with other sessions (sharedUIDs, from a
+// SharedSnapshot): it is then read-only and add and removeIndexes copy it
+// before the first change.
 type view struct {
-	uids   []uint32
-	flags  []*flagSet
-	modseq []uint64
-	recent map[uint32]struct{} // IMAP4rev1 \Recent, this session only
+	uids       []uint32
+	sharedUIDs bool
+	flags      []*flagSet
+	modseq     []uint64
+	recent     map[uint32]struct{} // IMAP4rev1 \Recent, this session only
 
 	// pendingExpunge holds UIDs the backend expunged that the client has
 	// not been told about yet (they keep their sequence numbers).
@@ -138,6 +156,7 @@ func (v *view) find(uid uint32) (int, bool) {
 }
 
 func (v *view) add(uid uint32, fs *flagSet, modseq uint64) {
+	v.ownUIDs(1)
 	v.uids = append(v.uids, uid)
 	v.flags = append(v.flags, fs)
 	v.modseq = append(v.modseq, modseq)
@@ -148,6 +167,7 @@ func (v *view) removeIndexes(idx []int) {
 	if len(idx) == 0 {
 		return
 	}
+	v.ownUIDs(0)
 	w := idx[0]
 	k := 0
 	for r := idx[0]; r < len(v.uids); r++ {
@@ -168,4 +188,48 @@ func (v *view) removeIndexes(idx []int) {
 func (v *view) isRecent(uid uint32) bool {
 	_, ok := v.recent[uid]
 	return ok
+}
+
+// ownUIDs makes uids private to this view before it changes, with room
+// for extra more.
+func (v *view) ownUIDs(extra int) {
+	if !v.sharedUIDs {
+		return
+	}
+	own := make([]uint32, len(v.uids), len(v.uids)+max(extra, len(v.uids)/16))
+	copy(own, v.uids)
+	v.uids, v.sharedUIDs = own, false
+}
+
+// fromArrays fills an empty view from a SharedSnapshot: uids is kept as
+// is (shared), modseqs copied (the view updates them in place), flags
+// interned once per distinct list. It reports false if the arrays do not
+// fit together.
+func (v *view) fromArrays(uids []uint32, modseqs []uint64, flagIDs []uint32, flagSets [][]string, fi *flagInterner) bool {
+	n := len(uids)
+	if len(modseqs) != n || len(flagIDs) != n {
+		return false
+	}
+	sets := make([]*flagSet, len(flagSets))
+	for i, f := range flagSets {
+		sets[i] = fi.intern(f)
+	}
+	flags := make([]*flagSet, n)
+	for i, id := range flagIDs {
+		if int(id) >= len(sets) {
+			return false
+		}
+		flags[i] = sets[id]
+	}
+	var prev uint32
+	for _, u := range uids {
+		if u <= prev {
+			return false
+		}
+		prev = u
+	}
+	v.uids, v.sharedUIDs = uids[:n:n], true
+	v.modseq = slices.Clone(modseqs)
+	v.flags = flags
+	return true
 }

@@ -59,10 +59,28 @@
 // Message files are named <savetime>.V<uidvalidity>U<uid>.mailwire,S=<size>,
 // in new/ while a delivered message has never had flags, otherwise in cur/
 // with the standard ":2,<flags>" suffix (D F R S T for \Draft \Flagged
-// \Answered \Seen \Deleted). Keywords live only in the index. The bytes are
-// stored exactly as appended (CRLF). Files written by other Maildir programs
-// are imported on the next open (new UID, flags from the suffix, internal
-// date from the mtime, bare LF converted to CRLF) and renamed to this scheme.
+// \Answered \Seen \Deleted), followed by lowercase letters for keywords
+// in Dovecot's convention: each folder's dovecot-keywords file lists
+// "<n> <name>" lines, n = 0..25 standing for the letters a..z. A keyword
+// gets a free letter when it first enters the folder's index (the file is
+// written to tmp/, fsync'd and renamed before any name or record uses the
+// letter); keywords beyond 26, and keywords a folder had before it had a
+// dovecot-keywords file, live only in the index and are lost if the index
+// is. The bytes are stored exactly as appended (CRLF). Files written by
+// other Maildir programs are imported on the next open (new UID, flags and
+// keywords from the suffix and dovecot-keywords, internal date from the
+// mtime, bare LF converted to CRLF) and renamed to this scheme.
+//
+// Flag renames are deferred: a flag change is durable when its index
+// record is fdatasync'd, and the files are renamed to their new suffix in
+// one batch afterwards — by a timer once the mailbox has been quiet for 2
+// seconds, before an index compaction, and when the store is closed. So
+// other Maildir programs see mailwire's flag changes within a few seconds
+// and at the latest after Close (a killed process leaves them to the next
+// open, which finishes them). Until then mailwire itself (in any process)
+// finds the files under their older names. If another program changes the
+// flags of a message whose mailwire change is not in its file name yet,
+// mailwire's change wins.
 //
 // # Index format
 //
@@ -71,13 +89,17 @@
 // K (keyword id → name), A (message appended: UID, MODSEQ, size, dates,
 // flags, keyword ids, analysis blob), F (flags changed), X (expunged: also
 // the QRESYNC tombstones), D (tombstone floor), S (directory mtimes at a
-// moment the index matched the Maildir). Opening replays the log into
+// moment the index matched the Maildir; written only when every flag change
+// logged since the previous S is in the file names, by whichever process
+// made it). Opening replays the log into
 // compact per-message records (56 bytes, no pointers); a torn tail is cut
 // off. If the S record still matches the directories the open is done;
 // otherwise the directories are scanned and reconciled: unknown files are
 // imported (a lost index is rebuilt with the same UIDVALIDITY and UIDs,
 // which the file names carry), missing files are expunged, flag changes by
-// other programs are taken over. When superseded records outweigh live ones
+// other programs are taken over — except for messages named by an F record
+// after the last S: for those the index is the truth and their renames are
+// finished. When superseded records outweigh live ones
 // the log is compacted (write to mailwire.index.tmp, fsync, rename).
 //
 // Order of writes, so that a crash at any instant is harmless:
@@ -85,7 +107,9 @@
 // directory fsync and the index record + fdatasync (in parallel), then
 // success (a crash between leaves at worst an unacknowledged record whose
 // file never left tmp/, expunged on the next open); flags = index record
-// first, then renames (an interrupted rename is finished on open); expunge
+// (the acknowledgement), renames later in a batch (unfinished ones are
+// finished on open); a new keyword letter = dovecot-keywords before the
+// record and the name that use it; expunge
 // = unlink + fsync the directory, then the index record (a message never
 // comes back); move = rename into the target (the file is in exactly one
 // mailbox at every instant), target record, source record. Concurrent

@@ -284,3 +284,158 @@ func TestFlagRenamesBeforeCompaction(t *testing.T) {
 		}
 	}
 }
+
+func sortedFlags(f []string) []string {
+	s := slices.Clone(f)
+	sort.Strings(s)
+	return s
+}
+
+func removeIndex(t *testing.T, md string) {
+	t.Helper()
+	for _, n := range []string{"mailwire.index", "mailwire.snap"} {
+		if err := os.Remove(filepath.Join(md, n)); err != nil && !os.IsNotExist(err) {
+			t.Fatal(err)
+		}
+	}
+}
+
+// Keywords are in the file names (Dovecot's dovecot-keywords letters), so
+// a rebuilt index has them back.
+func TestKeywordsSurviveIndexRebuild(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	md := filepath.Join(dir, "u", "Maildir")
+	s := openMD(t, dir)
+	s.CreateUser(ctx, "u", "p")
+	list := fill(t, s, 4)
+	if _, err := s.StoreFlags(ctx, "u", "INBOX", uidsOf(list[:2]), mailbox.FlagsAdd, []string{"$Junk", "Work"}, 0); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.StoreFlags(ctx, "u", "INBOX", uidsOf(list[1:3]), mailbox.FlagsAdd, []string{`\Flagged`, "$Forwarded"}, 0); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Append(ctx, "u", "INBOX", strings.NewReader("kw"), []string{"Invoice", "Work"}, time.Time{}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.StoreFlags(ctx, "u", "INBOX", uidsOf(list[:1]), mailbox.FlagsRemove, []string{"$Junk"}, 0); err != nil {
+		t.Fatal(err)
+	}
+	want, _ := s.List(ctx, "u", "INBOX")
+	s.Close()
+
+	kw, err := os.ReadFile(filepath.Join(md, "dovecot-keywords"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if string(kw) != "0 $Junk\n1 Work\n2 $Forwarded\n3 Invoice\n" {
+		t.Fatalf("dovecot-keywords:\n%s", kw)
+	}
+	if got := infoOf(t, md); !slices.Equal(got, []string{"Sb", "Fabc", "FSc", "bd", "new"}) {
+		t.Fatalf("names carry %v", got)
+	}
+
+	removeIndex(t, md)
+	s = openMD(t, dir)
+	defer s.Close()
+	got, _ := s.List(ctx, "u", "INBOX")
+	if len(got) != len(want) {
+		t.Fatalf("rebuilt %d messages, want %d", len(got), len(want))
+	}
+	for i := range want {
+		if got[i].UID != want[i].UID || !slices.Equal(sortedFlags(got[i].Flags), sortedFlags(want[i].Flags)) {
+			t.Fatalf("rebuilt UID %d flags %v, want UID %d %v", got[i].UID, got[i].Flags, want[i].UID, want[i].Flags)
+		}
+	}
+	// Keywords keep their letters after the rebuild.
+	if _, err := s.StoreFlags(ctx, "u", "INBOX", []uint32{want[3].UID}, mailbox.FlagsAdd, []string{"invoice", "New"}, 0); err != nil {
+		t.Fatal(err)
+	}
+	mailbox.ApplyFlagRenames(s)
+	if got := infoOf(t, md); got[3] != "de" {
+		t.Fatalf("names after rebuild and STORE: %v", got)
+	}
+}
+
+// A Maildir written by Dovecot (dovecot-keywords and letters) imports its
+// keywords; changes made here keep Dovecot's letters.
+func TestKeywordsImportDovecotMaildir(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	md := filepath.Join(dir, "u", "Maildir")
+	s := openMD(t, dir)
+	s.CreateUser(ctx, "u", "p")
+	s.Close()
+	removeIndex(t, md)
+	files := map[string]string{
+		"dovecot-keywords":                    "0 $Junk\n1 Work\n3 $Forwarded\nbad line\n30 Out\n",
+		"cur/1700000000.M1P2.host,S=20:2,Sab": "Subject: a\n\nA\n",
+		"cur/1700000001.M2P2.host:2,d":        "Subject: b\n\nB\n",
+		"cur/1700000002.M3P2.host:2,FSc":      "Subject: c\n\nC\n", // letter c is not defined: ignored
+		"new/1700000003.M4P2.host":            "Subject: d\n\nD\n",
+	}
+	for n, body := range files {
+		if err := os.WriteFile(filepath.Join(md, n), []byte(body), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	s = openMD(t, dir)
+	l, err := s.List(ctx, "u", "INBOX")
+	if err != nil || len(l) != 4 {
+		t.Fatalf("imported %d, %v", len(l), err)
+	}
+	want := [][]string{{"$Junk", "Work", `\Seen`}, {"$Forwarded"}, {`\Flagged`, `\Seen`}, {}}
+	for i, m := range l {
+		if !slices.Equal(sortedFlags(m.Flags), sortedFlags(want[i])) {
+			t.Fatalf("message %d imported with %v, want %v", i, m.Flags, want[i])
+		}
+	}
+	if _, err := s.StoreFlags(ctx, "u", "INBOX", []uint32{l[0].UID}, mailbox.FlagsRemove, []string{"work"}, 0); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.StoreFlags(ctx, "u", "INBOX", []uint32{l[3].UID}, mailbox.FlagsAdd, []string{"Later", "$Forwarded"}, 0); err != nil {
+		t.Fatal(err)
+	}
+	s.Close()
+	if got := infoOf(t, md); !slices.Equal(got, []string{"Sa", "d", "FS", "cd"}) {
+		t.Fatalf("names %v", got)
+	}
+	kw, _ := os.ReadFile(filepath.Join(md, "dovecot-keywords"))
+	if string(kw) != "0 $Junk\n1 Work\n2 Later\n3 $Forwarded\n" {
+		t.Fatalf("dovecot-keywords:\n%s", kw)
+	}
+}
+
+// Keywords past the 26 letters live in the index only.
+func TestKeywordsBeyondLetters(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	md := filepath.Join(dir, "u", "Maildir")
+	s := openMD(t, dir)
+	s.CreateUser(ctx, "u", "p")
+	list := fill(t, s, 1)
+	var kws []string
+	for i := range 28 {
+		kws = append(kws, "k"+string(rune('A'+i/26))+string(rune('a'+i%26)))
+	}
+	if _, err := s.StoreFlags(ctx, "u", "INBOX", uidsOf(list), mailbox.FlagsAdd, kws, 0); err != nil {
+		t.Fatal(err)
+	}
+	s.Close()
+	if got := infoOf(t, md); !slices.Equal(got, []string{"Sabcdefghijklmnopqrstuvwxyz"}) {
+		t.Fatalf("names %v", got)
+	}
+	s = openMD(t, dir)
+	l, _ := s.List(ctx, "u", "INBOX")
+	if len(l[0].Flags) != 29 {
+		t.Fatalf("reopened with %d flags", len(l[0].Flags))
+	}
+	s.Close()
+	removeIndex(t, md)
+	s = openMD(t, dir)
+	defer s.Close()
+	l, _ = s.List(ctx, "u", "INBOX")
+	if len(l[0].Flags) != 27 || slices.Contains(l[0].Flags, "kBa") {
+		t.Fatalf("rebuilt with %v", l[0].Flags)
+	}
+}

@@ -328,6 +328,16 @@ func (u *imapUser) Select(ctx context.Context, name string, readOnly bool) (imap
 	if err != nil {
 		return nil, imapErr(err)
 	}
+	if ss, ok := u.store.(Snapshotter); ok {
+		// Compact arrays shared with every session that selects the
+		// same state, and counters taken at the same instant.
+		snap, err := ss.Snapshot(ctx, u.name, name)
+		if err != nil {
+			sub.Close()
+			return nil, imapErr(err)
+		}
+		return &imapMailbox{u: u, name: name, sub: sub, status: toIMAPStatus(snap.Status), snap: snap}, nil
+	}
 	st, err := u.store.Status(ctx, u.name, name)
 	if err != nil {
 		sub.Close()
@@ -347,8 +357,33 @@ type imapMailbox struct {
 	sub    *Subscription
 	mu     sync.Mutex
 	status imapserver.MailboxStatus
-	list   []MessageInfo // the snapshot, released after Snapshot
+	list   []MessageInfo    // the snapshot, released after Snapshot
+	snap   *MailboxSnapshot // or this one, from a Snapshotter store
 	events []Event
+}
+
+var _ imapserver.SharedSnapshot = (*imapMailbox)(nil)
+
+// SnapshotArrays implements imapserver.SharedSnapshot with the store's
+// shared, read-only snapshot arrays (nil ones for a store that is not a
+// Snapshotter: the list is converted). Like Snapshot it is called once.
+func (m *imapMailbox) SnapshotArrays() (uids []uint32, modseqs []uint64, flagIDs []uint32, flagSets [][]string) {
+	snap := m.snap
+	m.snap = nil
+	if snap == nil {
+		list := m.list
+		m.list = nil
+		uids = make([]uint32, len(list))
+		modseqs = make([]uint64, len(list))
+		flagIDs = make([]uint32, len(list))
+		for i := range list {
+			uids[i], modseqs[i] = list[i].UID, list[i].ModSeq
+			flagIDs[i] = uint32(len(flagSets))
+			flagSets = append(flagSets, list[i].Flags)
+		}
+		return uids, modseqs, flagIDs, flagSets
+	}
+	return snap.UIDs, snap.ModSeqs, snap.FlagIDs, snap.FlagSets
 }
 
 func (m *imapMailbox) Status() imapserver.MailboxStatus {
@@ -360,6 +395,15 @@ func (m *imapMailbox) Status() imapserver.MailboxStatus {
 func (m *imapMailbox) PermanentFlags() []string { return nil }
 
 func (m *imapMailbox) Snapshot(ctx context.Context, fn func(imapserver.MessageMeta) error) error {
+	if snap := m.snap; snap != nil {
+		m.snap = nil
+		for i, uid := range snap.UIDs {
+			if err := fn(imapserver.MessageMeta{UID: uid, ModSeq: snap.ModSeqs[i], Flags: snap.FlagSets[snap.FlagIDs[i]]}); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
 	list := m.list
 	m.list = nil
 	for i := range list {

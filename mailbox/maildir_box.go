@@ -36,6 +36,13 @@ type mdBox struct {
 	locked   bool
 	lastF    []uint32 // UIDs of the log's final record if it is an 'F': renames may be unfinished
 
+	// Snapshot bookkeeping (maildir_snapshot.go).
+	lastOff  int64   // offset of the last record of the log applied so far
+	logGen   uint64  // generation of the log (its first 'V' record)
+	snapOff  int64   // m.off when the last snapshot was written or read
+	snapSize int64   // its approximate size: the next one waits for as much log growth
+	st       *mstate // the state the log is replayed into, for end's snapshot
+
 	// Sync markers: an 'S' record stores the mtimes of new/ and cur/ at a
 	// moment the index described them exactly; an open that finds the
 	// same mtimes (and no unfinished flag change) skips the directory scan.
@@ -177,6 +184,7 @@ func openMDBox(b *mdBackend, dir string) (*mdBox, *mstate, error) {
 	}
 	m.locked = true
 	st, err := m.load(true)
+	m.st = st
 	if err == nil {
 		if mt := m.dirMtimes(); mt == m.syncMt && len(m.lastF) == 0 && st.uidValidity != 0 && mt[0] != 0 {
 			m.knownMt = mt // unchanged since the index last matched: no scan
@@ -211,6 +219,7 @@ func (m *mdBox) load(repair bool) (*mstate, error) {
 		return nil, err
 	}
 	m.idx, m.idxIno, m.off, m.live, m.loggedKw = f, inode(fi), 0, 0, 0
+	m.lastOff, m.logGen, m.snapOff, m.snapSize, m.lastF = 0, 0, 0, 0, nil
 	st := newMState(0, 0)
 	var magic [len(idxMagic)]byte
 	if _, err := io.ReadFull(f, magic[:]); err != nil || string(magic[:]) != idxMagic {
@@ -229,6 +238,15 @@ func (m *mdBox) load(repair bool) (*mstate, error) {
 		return st, nil
 	}
 	m.off = int64(len(idxMagic))
+	if snap, err := m.readSnapshot(fi.Size()); err == nil {
+		// A checkpoint of a prefix of this log: replay only the rest.
+		st = snap
+	} else {
+		m.off, m.lastOff, m.live, m.loggedKw, m.lastF, m.syncMt = int64(len(idxMagic)), 0, 0, 0, nil, [2]int64{}
+		if gen, err := m.readGen(fi.Size()); err == nil {
+			m.logGen = gen
+		}
+	}
 	_, err = m.replay(st, repair, false)
 	return st, err
 }
@@ -265,7 +283,7 @@ func (m *mdBox) replay(st *mstate, repair, emit bool) ([]Event, error) {
 			break
 		}
 		m.apply(st, off, p, emitFn)
-		m.off = lr.off
+		m.off, m.lastOff = lr.off, off
 	}
 	return evs, nil
 }
@@ -284,6 +302,9 @@ func (m *mdBox) apply(st *mstate, off int64, p []byte, emit func(Event)) {
 		st.uidValidity = uv
 		st.uidNext = max(st.uidNext, next)
 		st.highestModSeq = max(st.highestModSeq, hms)
+		if gen := d.u64(); !d.bad && off == int64(len(idxMagic)) {
+			m.logGen = gen
+		}
 	case 'K':
 		d := dec{b: p[1:]}
 		id := d.u16()
@@ -365,6 +386,7 @@ func (m *mdBox) begin(st *mstate) ([]Event, error) {
 		return nil, err
 	}
 	m.locked = true
+	m.st = st
 	evs, err := m.refreshLocked(st, true)
 	if err != nil {
 		return evs, err
@@ -379,6 +401,7 @@ func (m *mdBox) begin(st *mstate) ([]Event, error) {
 
 func (m *mdBox) end() {
 	if m.locked {
+		m.maybeSnapshot(m.st)
 		funlock(m.lockf)
 		m.locked = false
 	}
@@ -416,6 +439,14 @@ func (m *mdBox) write(buf []byte) error {
 	if err != nil {
 		m.idx.Truncate(m.off)
 		return err
+	}
+	// Track the last record (for snapshots) and the log's generation if
+	// this starts the log.
+	for k := 0; k+8 <= len(buf); k += 8 + int(le.Uint32(buf[k:])) {
+		if m.off+int64(k) == int64(len(idxMagic)) && buf[k+8] == 'V' && le.Uint32(buf[k:]) >= 25 {
+			m.logGen = le.Uint64(buf[k+8+17:])
+		}
+		m.lastOff = m.off + int64(k)
 	}
 	m.off += int64(n)
 	return nil

@@ -15,7 +15,7 @@ import (
 //	record = length:u32le crc32c(payload):u32le payload
 //	payload = type:u8 fields...   (little-endian)
 //
-//	'V' uidvalidity:u32 uidnext:u32 highestmodseq:u64
+//	'V' uidvalidity:u32 uidnext:u32 highestmodseq:u64 [gen:u64]
 //	'K' id:u16 name                      keyword definition
 //	'A' uid:u32 modseq:u64 size:u64 idate:i64 tz:i16 sdate:i64 sys:u8
 //	    innew:u8 nkw:u16 kw:u16*nkw cachelen:u32 cache   message appended
@@ -42,11 +42,18 @@ func appendRecord(dst, payload []byte) []byte {
 	return append(dst, payload...)
 }
 
-func encValidity(st *mstate) []byte {
+// encValidity encodes a 'V' record. It starts every new log, so it
+// carries a fresh random generation that snapshots (maildir_snapshot.go)
+// use to recognise the log; logs written before generations have none and
+// read as generation 0.
+func encValidity(st *mstate) []byte { return encValidityGen(st, newGen()) }
+
+func encValidityGen(st *mstate, gen uint64) []byte {
 	p := []byte{'V'}
 	p = le.AppendUint32(p, st.uidValidity)
 	p = le.AppendUint32(p, st.uidNext)
-	return le.AppendUint64(p, st.highestModSeq)
+	p = le.AppendUint64(p, st.highestModSeq)
+	return le.AppendUint64(p, gen)
 }
 
 func encKeyword(id uint16, name string) []byte {

@@ -316,8 +316,11 @@ func (m *mdBox) compact(st *mstate) error {
 	}
 	w := newCountingWriter(f)
 	w.Write([]byte(idxMagic))
-	w.Write(appendRecord(nil, encValidity(st)))
+	gen := newGen()
+	lastOff := w.n
+	w.Write(appendRecord(nil, encValidityGen(st, gen)))
 	for id, n := range st.kw.names {
+		lastOff = w.n
 		w.Write(appendRecord(nil, encKeyword(uint16(id), n)))
 	}
 	locs := make([]int64, len(st.msgs))
@@ -332,6 +335,7 @@ func (m *mdBox) compact(st *mstate) error {
 		}
 		buf = appendRecord(buf[:0], encAppend(nil, r, st.kw.set(r.kwset), cache))
 		locs[i], lens[i] = w.n, uint32(len(buf))
+		lastOff = w.n
 		live += int64(len(buf))
 		w.Write(buf)
 	}
@@ -341,10 +345,12 @@ func (m *mdBox) compact(st *mstate) error {
 		for ; j < len(st.tombs) && st.tombs[j].modseq == st.tombs[i].modseq; j++ {
 			uids = append(uids, st.tombs[j].uid)
 		}
+		lastOff = w.n
 		w.Write(appendRecord(nil, encExpunge(st.tombs[i].modseq, uids)))
 		i = j
 	}
 	if st.tombFloor > 0 {
+		lastOff = w.n
 		w.Write(appendRecord(nil, encFloor(st.tombFloor)))
 	}
 	err = w.flush()
@@ -375,8 +381,13 @@ func (m *mdBox) compact(st *mstate) error {
 	}
 	m.idx.Close()
 	m.idx, m.idxIno, m.off, m.live, m.loggedKw = nf, inode(fi), fi.Size(), live, len(st.kw.names)
+	m.lastOff, m.logGen, m.lastF, m.syncMt = lastOff, gen, nil, [2]int64{}
 	for i := range st.msgs {
 		st.msgs[i].loc, st.msgs[i].reclen = locs[i], lens[i]
+	}
+	// Checkpoint the new log right away: the next open reads it.
+	if err := m.writeSnapshot(st); err != nil {
+		m.b.opts.Logger.Warn("mailbox: index snapshot", "dir", m.dir, "err", err)
 	}
 	return nil
 }

@@ -58,6 +58,7 @@ type mstate struct {
 	tombFloor     uint64      // tombstones with modseq <= tombFloor were dropped
 	maxTombs      int
 	meta          map[string][]byte
+	snap          *MailboxSnapshot // cached by snapshot() until the next change
 }
 
 func newMState(uidValidity uint32, maxTombs int) *mstate {

@@ -1,0 +1,442 @@
+package mailbox
+
+import (
+	"bufio"
+	"crypto/rand"
+	"errors"
+	"hash/crc32"
+	"io"
+	"os"
+	"path/filepath"
+	"sync/atomic"
+)
+
+// mailwire.snap is a checkpoint of the index log: the mailbox state the
+// log's first snapOff bytes replay to, as fixed-size records an open reads
+// in one pass instead of replaying (and CRC-checking) every record and
+// analysis blob of the log. Only the log is the truth; the snapshot is a
+// cache of it that an open uses when it provably describes a prefix of the
+// current log, and otherwise ignores (the log is then replayed whole and a
+// new snapshot written):
+//
+//	file  = magic crc32c(body):u32 body
+//	magic = "MWSNAP\x00\x01"
+//	body  = gen:u64 ino:u64 off:u64 lastoff:u64 lasthdr:[8]u8
+//	        live:i64 syncmt:i64*2 uidvalidity:u32 uidnext:u32
+//	        highestmodseq:u64 tombfloor:u64
+//	        nlastf:u32 uid:u32*nlastf
+//	        nnames:u32 (len:u16 name)*nnames
+//	        nsets:u32 (n:u16 id:u16*n)*nsets
+//	        nmsgs:u32 msgrec*nmsgs        (56 bytes each, see encRec)
+//	        ntombs:u32 (uid:u32 modseq:u64)*ntombs
+//
+// gen is the random generation of the log's first 'V' record (a new one
+// for every log created or compacted), ino the log's inode, off the end of
+// the replayed prefix and lastoff/lasthdr the offset and length+CRC header
+// of the prefix's last record. An open accepts the snapshot only if all of
+// them match the log as it is now, then replays the records after off
+// (appended since, by this process or another). A torn or corrupt snapshot
+// fails its magic, CRC or bounds and is ignored; it is written to
+// mailwire.snap.tmp and renamed without fsync, because losing it costs one
+// slow open, nothing else.
+const (
+	snapName  = "mailwire.snap"
+	snapMagic = "MWSNAP\x00\x01"
+	recSize   = 56
+)
+
+// snapMin is the log growth (bytes past the snapshot) below which no new
+// snapshot is written; above it one is written when the growth also
+// exceeds the snapshot's own size, so writing snapshots costs at most as
+// much I/O as the log.
+var snapMin int64 = 256 << 10
+
+func (m *mdBox) snapPath() string { return filepath.Join(m.dir, snapName) }
+
+// newGen returns a random non-zero log generation.
+func newGen() uint64 {
+	var b [8]byte
+	rand.Read(b[:])
+	g := le.Uint64(b[:])
+	if g == 0 {
+		g = 1
+	}
+	return g
+}
+
+func encRec(b []byte, r *msgRec) {
+	le.PutUint32(b[0:], r.uid)
+	le.PutUint32(b[4:], r.kwset)
+	le.PutUint64(b[8:], r.modseq)
+	le.PutUint64(b[16:], uint64(r.size))
+	le.PutUint64(b[24:], uint64(r.idate))
+	le.PutUint64(b[32:], uint64(r.sdate))
+	le.PutUint64(b[40:], uint64(r.loc))
+	le.PutUint32(b[48:], r.reclen)
+	le.PutUint16(b[52:], uint16(r.tz))
+	b[54] = r.sys
+	b[55] = r.bits
+}
+
+func decRec(b []byte, r *msgRec) {
+	_ = b[55]
+	r.uid = le.Uint32(b[0:])
+	r.kwset = le.Uint32(b[4:])
+	r.modseq = le.Uint64(b[8:])
+	r.size = int64(le.Uint64(b[16:]))
+	r.idate = int64(le.Uint64(b[24:]))
+	r.sdate = int64(le.Uint64(b[32:]))
+	r.loc = int64(le.Uint64(b[40:]))
+	r.reclen = le.Uint32(b[48:])
+	r.tz = int16(le.Uint16(b[52:]))
+	r.sys = b[54]
+	r.bits = b[55]
+}
+
+// logPos identifies the end of a log prefix.
+type logPos struct {
+	gen, ino     uint64
+	off, lastOff uint64
+	lastHdr      [8]byte
+}
+
+// snapWriter writes the body and keeps its CRC.
+type snapWriter struct {
+	w   *bufio.Writer
+	crc uint32
+	b   []byte
+}
+
+func (s *snapWriter) put(p []byte) {
+	s.crc = crc32.Update(s.crc, castagnoli, p)
+	s.w.Write(p)
+}
+
+func (s *snapWriter) u32(v uint32) { s.put(le.AppendUint32(s.b[:0], v)) }
+func (s *snapWriter) u64(v uint64) { s.put(le.AppendUint64(s.b[:0], v)) }
+
+// writeSnapshot checkpoints st, which must be exactly what the log's first
+// m.off bytes replay to (index lock held).
+func (m *mdBox) writeSnapshot(st *mstate) error {
+	if m.off <= int64(len(idxMagic)) || m.lastOff <= 0 {
+		return nil
+	}
+	var pos logPos
+	pos.gen, pos.ino, pos.off, pos.lastOff = m.logGen, m.idxIno, uint64(m.off), uint64(m.lastOff)
+	if _, err := m.idx.ReadAt(pos.lastHdr[:], m.lastOff); err != nil {
+		return err
+	}
+	if int64(le.Uint32(pos.lastHdr[:4]))+8+m.lastOff != m.off {
+		return errBadRecord // our bookkeeping is off: better no snapshot
+	}
+	tmp := m.snapPath() + ".tmp"
+	f, err := os.OpenFile(tmp, os.O_CREATE|os.O_TRUNC|os.O_WRONLY, 0o600)
+	if err != nil {
+		return err
+	}
+	bw := bufio.NewWriterSize(f, 256<<10)
+	bw.WriteString(snapMagic)
+	bw.Write([]byte{0, 0, 0, 0}) // CRC, filled in below
+	s := &snapWriter{w: bw, b: make([]byte, 0, 64)}
+	s.u64(pos.gen)
+	s.u64(pos.ino)
+	s.u64(pos.off)
+	s.u64(pos.lastOff)
+	s.put(pos.lastHdr[:])
+	s.u64(uint64(m.live))
+	s.u64(uint64(m.syncMt[0]))
+	s.u64(uint64(m.syncMt[1]))
+	s.u32(st.uidValidity)
+	s.u32(st.uidNext)
+	s.u64(st.highestModSeq)
+	s.u64(st.tombFloor)
+	s.u32(uint32(len(m.lastF)))
+	for _, u := range m.lastF {
+		s.u32(u)
+	}
+	s.u32(uint32(len(st.kw.names)))
+	for _, n := range st.kw.names {
+		s.put(le.AppendUint16(s.b[:0], uint16(len(n))))
+		s.put([]byte(n))
+	}
+	s.u32(uint32(len(st.kw.sets)))
+	for _, set := range st.kw.sets {
+		b := le.AppendUint16(s.b[:0], uint16(len(set)))
+		for _, id := range set {
+			b = le.AppendUint16(b, id)
+		}
+		s.put(b)
+	}
+	s.u32(uint32(len(st.msgs)))
+	if rawRecs {
+		s.put(recBytes(st.msgs))
+	}
+	chunk := make([]byte, 1024*recSize)
+	for i := 0; i < len(st.msgs) && !rawRecs; {
+		n := min(len(st.msgs)-i, 1024)
+		for k := range n {
+			encRec(chunk[k*recSize:], &st.msgs[i+k])
+		}
+		s.put(chunk[:n*recSize])
+		i += n
+	}
+	s.u32(uint32(len(st.tombs)))
+	for _, t := range st.tombs {
+		b := le.AppendUint32(s.b[:0], t.uid)
+		s.put(le.AppendUint64(b, t.modseq))
+	}
+	err = bw.Flush()
+	if err == nil {
+		var c [4]byte
+		le.PutUint32(c[:], s.crc)
+		_, err = f.WriteAt(c[:], int64(len(snapMagic)))
+	}
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		err = os.Rename(tmp, m.snapPath())
+	}
+	if err != nil {
+		os.Remove(tmp)
+		return err
+	}
+	m.snapOff = m.off
+	m.snapSize = int64(len(st.msgs))*recSize + 1024
+	return nil
+}
+
+// maybeSnapshot writes a snapshot when the log grew enough past the last
+// one (index lock held).
+func (m *mdBox) maybeSnapshot(st *mstate) {
+	if st == nil || st.uidValidity == 0 {
+		return
+	}
+	grown := m.off - m.snapOff
+	if grown < snapMin || grown < m.snapSize {
+		return
+	}
+	if err := m.writeSnapshot(st); err != nil {
+		m.b.opts.Logger.Warn("mailbox: index snapshot", "dir", m.dir, "err", err)
+		m.snapOff = m.off // do not retry on every change
+	}
+}
+
+// snapLoads counts opens that used a snapshot (for tests).
+var snapLoads atomic.Int64
+
+var errStaleSnapshot = errors.New("mailbox: snapshot does not match the index")
+
+// snapReader reads the body and keeps its CRC.
+type snapReader struct {
+	r   *bufio.Reader
+	crc uint32
+	b   [64]byte
+	err error
+}
+
+func (s *snapReader) read(p []byte) []byte {
+	if s.err != nil {
+		return p
+	}
+	if _, err := io.ReadFull(s.r, p); err != nil {
+		s.err = errBadRecord
+		return p
+	}
+	s.crc = crc32.Update(s.crc, castagnoli, p)
+	return p
+}
+
+func (s *snapReader) u16() uint16 { return le.Uint16(s.read(s.b[:2])) }
+func (s *snapReader) u32() uint32 { return le.Uint32(s.read(s.b[:4])) }
+func (s *snapReader) u64() uint64 { return le.Uint64(s.read(s.b[:8])) }
+
+// count reads a length and checks it against limit.
+func (s *snapReader) count(limit int) int {
+	n := int(s.u32())
+	if n > limit {
+		s.err = errBadRecord
+		return 0
+	}
+	return n
+}
+
+// readSnapshot loads the snapshot if it describes a prefix of the open
+// log (size is the log's current size); it fills m's log bookkeeping and
+// returns the state, or an error if the snapshot is absent, torn or stale.
+func (m *mdBox) readSnapshot(size int64) (*mstate, error) {
+	f, err := os.Open(m.snapPath())
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	fi, err := f.Stat()
+	if err != nil {
+		return nil, err
+	}
+	s := &snapReader{r: bufio.NewReaderSize(f, 256<<10)}
+	var head [len(snapMagic) + 4]byte
+	if _, err := io.ReadFull(s.r, head[:]); err != nil || string(head[:len(snapMagic)]) != snapMagic {
+		return nil, errBadRecord
+	}
+	want := le.Uint32(head[len(snapMagic):])
+	var pos logPos
+	pos.gen, pos.ino, pos.off, pos.lastOff = s.u64(), s.u64(), s.u64(), s.u64()
+	s.read(pos.lastHdr[:])
+	if s.err != nil {
+		return nil, s.err
+	}
+	if err := m.checkPos(&pos, size); err != nil {
+		return nil, err
+	}
+	live := int64(s.u64())
+	syncMt := [2]int64{int64(s.u64()), int64(s.u64())}
+	st := newMState(0, 0)
+	st.uidValidity = s.u32()
+	st.uidNext = s.u32()
+	st.highestModSeq = s.u64()
+	st.tombFloor = s.u64()
+	// Bounds: nothing in the file can be longer than the file.
+	limit := int(min(fi.Size(), 1<<31))
+	var lastF []uint32
+	if n := s.count(limit / 4); n > 0 {
+		lastF = make([]uint32, n)
+		for i := range lastF {
+			lastF[i] = s.u32()
+		}
+	}
+	nNames := s.count(maxKeywords)
+	for id := range nNames {
+		n := int(s.u16())
+		name := make([]byte, n)
+		s.read(name)
+		if s.err != nil {
+			return nil, s.err
+		}
+		if len(name) > 0 {
+			st.kw.define(uint16(id), string(name))
+		}
+	}
+	for len(st.kw.names) < nNames {
+		st.kw.names = append(st.kw.names, "")
+	}
+	nSets := s.count(limit / 2)
+	for i := range nSets {
+		n := int(s.u16())
+		if n > maxKeywords {
+			return nil, errBadRecord
+		}
+		set := make([]uint16, n)
+		for k := range set {
+			set[k] = s.u16()
+			if int(set[k]) >= nNames {
+				return nil, errBadRecord
+			}
+		}
+		if s.err != nil {
+			return nil, s.err
+		}
+		if i == 0 {
+			if n != 0 {
+				return nil, errBadRecord
+			}
+			continue
+		}
+		st.kw.sets = append(st.kw.sets, set)
+		st.kw.setIDs[packIDs(set)] = uint32(i)
+	}
+	nMsgs := s.count(limit / recSize)
+	st.msgs = make([]msgRec, nMsgs)
+	var prev uint32
+	if rawRecs && s.err == nil {
+		s.read(recBytes(st.msgs))
+		for i := range st.msgs {
+			r := &st.msgs[i]
+			if r.uid <= prev || int(r.kwset) >= len(st.kw.sets) {
+				return nil, errBadRecord
+			}
+			prev = r.uid
+			st.count(r, 1)
+		}
+	}
+	chunk := make([]byte, 1024*recSize)
+	for i := 0; i < nMsgs && s.err == nil && !rawRecs; {
+		n := min(nMsgs-i, 1024)
+		b := s.read(chunk[:n*recSize])
+		for k := range n {
+			r := &st.msgs[i+k]
+			decRec(b[k*recSize:], r)
+			if r.uid <= prev || int(r.kwset) >= len(st.kw.sets) {
+				return nil, errBadRecord
+			}
+			prev = r.uid
+			st.count(r, 1)
+		}
+		i += n
+	}
+	if nTombs := s.count(limit / 12); nTombs > 0 {
+		st.tombs = make([]tombstone, nTombs)
+		for i := range st.tombs {
+			st.tombs[i].uid = s.u32()
+			st.tombs[i].modseq = s.u64()
+		}
+	}
+	if s.err != nil {
+		return nil, s.err
+	}
+	if s.crc != want {
+		return nil, errBadRecord
+	}
+	if _, err := s.r.ReadByte(); err != io.EOF {
+		return nil, errBadRecord // trailing bytes: not a file we wrote
+	}
+	if prev >= st.uidNext && prev != 0 {
+		return nil, errBadRecord
+	}
+	m.off, m.lastOff, m.live, m.syncMt, m.lastF = int64(pos.off), int64(pos.lastOff), live, syncMt, lastF
+	m.loggedKw, m.logGen = nNames, pos.gen
+	m.snapOff, m.snapSize = m.off, int64(nMsgs)*recSize+1024
+	snapLoads.Add(1)
+	return st, nil
+}
+
+// checkPos verifies that pos is the end of a prefix of the open log.
+func (m *mdBox) checkPos(pos *logPos, size int64) error {
+	if pos.ino != m.idxIno || int64(pos.off) > size || pos.lastOff < uint64(len(idxMagic)) ||
+		pos.lastOff+8+uint64(le.Uint32(pos.lastHdr[:4])) != pos.off {
+		return errStaleSnapshot
+	}
+	var hdr [8]byte
+	if _, err := m.idx.ReadAt(hdr[:], int64(pos.lastOff)); err != nil || hdr != pos.lastHdr {
+		return errStaleSnapshot
+	}
+	if gen, err := m.readGen(size); err != nil || gen != pos.gen {
+		return errStaleSnapshot
+	}
+	return nil
+}
+
+// readGen returns the generation of the log's first record if it is a
+// 'V' record that has one (0 for logs written before generations).
+func (m *mdBox) readGen(size int64) (uint64, error) {
+	var b [8 + 1 + 4 + 4 + 8 + 8]byte
+	n, err := m.idx.ReadAt(b[:], int64(len(idxMagic)))
+	if n < 8 {
+		if err == nil {
+			err = io.ErrUnexpectedEOF
+		}
+		return 0, err
+	}
+	l := int(le.Uint32(b[:4]))
+	if l < 1+4+4+8+8 || n < len(b) || b[8] != 'V' {
+		return 0, nil
+	}
+	p := make([]byte, l)
+	if _, err := m.idx.ReadAt(p, int64(len(idxMagic))+8); err != nil {
+		return 0, err
+	}
+	if crc32.Checksum(p, castagnoli) != le.Uint32(b[4:8]) {
+		return 0, errBadRecord
+	}
+	return le.Uint64(p[1+4+4+8:]), nil
+}

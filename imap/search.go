@@ -130,6 +130,38 @@ type SearchOptions struct {
 	// Return is true when a RETURN clause was present, even empty:
 	// "RETURN ()" means ALL in ESEARCH form (RFC 4731 §3.1).
 	Return bool
+
+	// CONTEXT=SEARCH (RFC 5267 §4). ReturnUpdate keeps the result current:
+	// the server then sends ESEARCH responses with the command's tag and
+	// AddTo/RemoveFrom to the unilateral handler until CancelUpdate
+	// (servers may require UID SEARCH). ReturnContext is a hint.
+	// ReturnPartial asks for the results at positions Low to High only.
+	ReturnUpdate  bool
+	ReturnContext bool
+	ReturnPartial *PartialRange
+}
+
+// PartialRange is the PARTIAL low:high return option (RFC 5267 §4.4):
+// positions in the result, 1-based, inclusive.
+type PartialRange struct {
+	Low, High uint32
+}
+
+// SearchPartial is the PARTIAL result data (RFC 5267 §4.4): the numbers
+// at positions Range.Low to Range.High of the result, in result order;
+// Nums is nil when the range lies beyond the result (NIL).
+type SearchPartial struct {
+	Range PartialRange
+	Nums  NumSet
+}
+
+// SearchUpdate is one pair of an ADDTO or REMOVEFROM result update
+// (RFC 5267 §4.3): Nums were inserted at (or removed from) Position, the
+// 1-based place in the result as changed by the pairs before it; 0 means
+// the server gave no position.
+type SearchUpdate struct {
+	Position uint32
+	Nums     NumSet
 }
 
 // SearchData is the result of SEARCH (ESEARCH or classic form).
@@ -144,6 +176,12 @@ type SearchData struct {
 	ModSeq uint64
 	// Tag is the correlator of an ESEARCH response (RFC 4731 §3.1).
 	Tag string
+
+	// RFC 5267: PARTIAL result, and the ADDTO/REMOVEFROM updates of a
+	// result kept with ReturnUpdate (sent with the search's tag).
+	Partial    *SearchPartial
+	AddTo      []SearchUpdate
+	RemoveFrom []SearchUpdate
 }
 
 // AllNums returns the numbers of All (nil if not returned or dynamic).

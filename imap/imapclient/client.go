@@ -82,6 +82,10 @@ type UnilateralHandler struct {
 	// command asked for: NOTIFY's notifications (RFC 5465 §5, notify.go).
 	MailboxStatus func(d *imap.StatusData)
 	List          func(d *imap.ListData)
+	// ESearch receives ESEARCH responses no pending command claims: the
+	// ADDTO/REMOVEFROM updates of a SEARCH or SORT sent with ReturnUpdate
+	// (RFC 5267 §4.3); Tag names the search (SearchCommand.Tag).
+	ESearch func(d *imap.SearchData)
 }
 
 // StatusResponse is a status response (RFC 9051 §7.1).

@@ -485,6 +485,11 @@ func (c *Client) dispatch(u *untagged) {
 		if h.Status != nil {
 			h.Status(u.status)
 		}
+	case "ESEARCH":
+		// RFC 5267 §4.3 updates of a kept result, after its command.
+		if h.ESearch != nil && u.search != nil {
+			h.ESearch(u.search)
+		}
 	case "STATUS": // NOTIFY (RFC 5465 §5.1-§5.3)
 		if h.MailboxStatus != nil && u.statusData != nil {
 			h.MailboxStatus(u.statusData)
@@ -734,6 +739,10 @@ func (c *Client) readESearch() (*imap.SearchData, error) {
 					return nil, err
 				}
 				s.All = set
+			case "ADDTO", "REMOVEFROM", "PARTIAL": // RFC 5267, context.go
+				if err := readContextData(d, s, key); err != nil {
+					return nil, err
+				}
 			default:
 				if err := wire.SkipValue(d); err != nil {
 					return nil, err

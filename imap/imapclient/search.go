@@ -32,7 +32,8 @@ func (c *Client) Search(uid bool, criteria *imap.SearchCriteria, opts *imap.Sear
 	}
 	sc := &SearchCommand{}
 	sc.cmd = c.start(name, func(e *wire.Encoder) error {
-		if opts != nil && (opts.Return || opts.ReturnMin || opts.ReturnMax || opts.ReturnAll || opts.ReturnCount || opts.ReturnSave) {
+		if opts != nil && (opts.Return || opts.ReturnMin || opts.ReturnMax || opts.ReturnAll || opts.ReturnCount || opts.ReturnSave ||
+			opts.ReturnUpdate || opts.ReturnContext || opts.ReturnPartial != nil) {
 			var ret []string
 			for _, o := range []struct {
 				on   bool
@@ -42,6 +43,7 @@ func (c *Client) Search(uid bool, criteria *imap.SearchCriteria, opts *imap.Sear
 					ret = append(ret, o.name)
 				}
 			}
+			ret = contextReturnOptions(ret, opts.ReturnUpdate, opts.ReturnContext, opts.ReturnPartial) // context.go
 			e.Raw(" RETURN (").Raw(strings.Join(ret, " ")).Byte(')')
 		}
 		if needsUTF8(criteria) {

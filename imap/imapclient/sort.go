@@ -35,10 +35,14 @@ func (s *SortCommand) ESearch() *imap.SearchData { return s.data }
 // sends a plain SORT.
 type SortOptions struct {
 	ReturnMin, ReturnMax, ReturnAll, ReturnCount bool
+	// CONTEXT=SORT (RFC 5267 §4), as in imap.SearchOptions.
+	ReturnUpdate, ReturnContext bool
+	ReturnPartial               *imap.PartialRange
 }
 
 func (o *SortOptions) any() bool {
-	return o != nil && (o.ReturnMin || o.ReturnMax || o.ReturnAll || o.ReturnCount)
+	return o != nil && (o.ReturnMin || o.ReturnMax || o.ReturnAll || o.ReturnCount ||
+		o.ReturnUpdate || o.ReturnContext || o.ReturnPartial != nil)
 }
 
 // Sort sends SORT (RFC 5256 §3): the messages matching criteria ordered by
@@ -82,6 +86,13 @@ func (c *Client) sort(name string, program []imap.SortCriterion, criteria *imap.
 					e.Raw(o.name)
 					first = false
 				}
+			}
+			for _, o := range contextReturnOptions(nil, opts.ReturnUpdate, opts.ReturnContext, opts.ReturnPartial) { // context.go
+				if !first {
+					e.SP()
+				}
+				e.Raw(o)
+				first = false
 			}
 			e.Byte(')')
 		}

@@ -39,6 +39,11 @@
 // and MOVE (RFC 6851; COPYUID), every UID variant, and ID (RFC 2971).
 // SORT and UID SORT (RFC 5256; ESORT return options, RFC 5267), THREAD and
 // UID THREAD (ORDEREDSUBJECT, REFERENCES) with typed results.
+// SAVEDATE (RFC 8514) and OBJECTID (RFC 8474) search keys; MAILBOXID of
+// CREATE (Command.MailboxID), SELECT and STATUS (RFC 8474). CONTEXT=SEARCH
+// and CONTEXT=SORT (RFC 5267 §4): RETURN (UPDATE CONTEXT PARTIAL) on
+// Search and Sort, PARTIAL results, ADDTO/REMOVEFROM updates through
+// UnilateralHandler.ESearch, CancelUpdate.
 // Mailbox names are sent and read in modified UTF-7 (RFC 3501 §5.1.3), or
 // in UTF-8 once UTF8=ACCEPT or IMAP4rev2 is enabled.
 //

@@ -55,9 +55,15 @@
 // QUOTA QUOTA=RES-STORAGE QUOTA=RES-MESSAGE (RFC 9208) METADATA
 // METADATA-SERVER (RFC 5464); the optional backend interfaces QuotaUser,
 // QuotaSetter, MultiAppendUser and the metadata interfaces enable the last
-// three. FETCH also serves SAVEDATE (RFC 8514) and EMAILID/THREADID
-// (RFC 8474), not yet announced. Not implemented: PREVIEW, NOTIFY,
-// CONTEXT=SORT.
+// three. SAVEDATE (RFC 8514: FETCH SAVEDATE, SEARCH SAVEDBEFORE, SAVEDON,
+// SAVEDSINCE, SAVEDATESUPPORTED, over the optional MessageSaveDate);
+// OBJECTID (RFC 8474: MAILBOXID on SELECT/EXAMINE and CREATE and as a
+// STATUS item, FETCH and SEARCH EMAILID and THREADID; announced to users
+// that implement MailboxIDUser, ids from the optional MessageObjectID);
+// PREVIEW (RFC 8970: FETCH PREVIEW and PREVIEW (LAZY), computed at FETCH
+// time); CONTEXT=SEARCH CONTEXT=SORT (RFC 5267 §4: RETURN (UPDATE CONTEXT
+// PARTIAL), ESEARCH ADDTO/REMOVEFROM, CANCELUPDATE; UPDATE with UID SEARCH
+// and UID SORT only). Not implemented: NOTIFY.
 // UTF8=ACCEPT (RFC 6855) can be enabled. IMAP4rev1 sessions get \Recent and
 // modified UTF-7 mailbox names (RFC 3501 §5.1.3); after ENABLE IMAP4rev2
 // they get UTF-8 names and ESEARCH results. Response codes follow RFC 5530.
@@ -84,6 +90,12 @@
 //     WriteTimeout (5 min) per response.
 //   - One unknown command before authentication closes the connection
 //     (it is most likely not an IMAP client).
+//   - MaxSearchContexts (16): SEARCH/SORT results kept with RETURN
+//     (UPDATE) per session (RFC 5267 §4.2); more get NO [NOUPDATE]. Each
+//     kept result is recomputed whenever the mailbox changes.
+//   - PREVIEW reads the message structure, at most 16 KiB of MIME header
+//     for each of at most 64 leaf parts, and at most 64 KiB of the chosen
+//     part's body, whatever the message size (RFC 8970 §3).
 //   - SORT/THREAD read at most 256 KiB of header per message; METADATA
 //     values are at most MetadataMaxValueSize (64 KiB) and a mailbox holds
 //     at most MetadataMaxEntries (256) entries (RFC 5464 §4.2 MAXSIZE,

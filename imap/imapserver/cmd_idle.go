@@ -68,6 +68,9 @@ func (c *conn) startIdle() {
 			c.watchIdle(c.sel.mbox.Updates())
 		}
 	}
+	if ns := c.notifyActive(); ns != nil && ns.notifier != nil {
+		c.watchIdle(ns.notifier.Updates()) // NOTIFY (notify_wait.go)
+	}
 }
 
 // watchIdle wakes the IDLE wait whenever ch is signalled, through a waiter
@@ -127,9 +130,7 @@ func (c *conn) stopIdle() {
 
 // idleUpdates sends what the wake sources reported.
 func (c *conn) idleUpdates() {
-	if c.sel != nil {
-		c.sendUpdates(true)
-	}
+	c.idleNotify() // the selected mailbox's updates, or NOTIFY's (notify_wait.go)
 }
 
 // park waits, on the connection's own goroutine and with no buffer held,

@@ -97,7 +97,15 @@ func main() {
 	flag.IntVar(&o.expunges, "expunges", 50, "messages expunged per QRESYNC round")
 	flag.StringVar(&o.ops, "ops", "qresync,full,sort,thread", "what to measure per round: qresync, full (resync without QRESYNC), sort, thread")
 	flag.DurationVar(&o.timeout, "timeout", 20*time.Minute, "deadline of each connection")
+	replay := flag.String("replay", "", "print the report of an earlier run from its output file (REP and CHECK lines) instead of measuring; -server labels give the column order")
 	flag.Parse()
+	if *replay != "" {
+		if err := replayReport(&o, *replay); err != nil {
+			fmt.Fprintln(os.Stderr, "imapextbench:", err)
+			os.Exit(1)
+		}
+		return
+	}
 	if len(o.servers) == 0 {
 		fmt.Fprintln(os.Stderr, "imapextbench: at least one -server is required")
 		os.Exit(2)

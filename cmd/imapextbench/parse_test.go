@@ -216,3 +216,13 @@ func TestLiteralAtEnd(t *testing.T) {
 		}
 	}
 }
+
+func TestParseRepLine(t *testing.T) {
+	op, label, s, err := parseRep(`REP op=qresync label=dovecot round=2 ms=1862.77 server_cpu_ms=573.42 bytes=3537 vanished=50 fetch_check="exact"`)
+	if err != nil || op != "qresync" || label != "dovecot" || s.ms != 1862.77 || s.cpuMS != 573.42 || s.bytes != 3537 {
+		t.Fatalf("%q %q %+v %v", op, label, s, err)
+	}
+	if _, _, _, err := parseRep("REP ms=1"); err == nil {
+		t.Fatal("a REP line without op accepted")
+	}
+}

@@ -173,7 +173,7 @@ func (res *results) report(o *options) {
 	for _, s := range o.servers[1:] {
 		hdr += " | " + s.label + " | " + ref.label + " / " + s.label
 	}
-	fmt.Println(hdr + " | server CPU ms (" + labels(o.servers) + ") | n |")
+	fmt.Println(hdr + " | server CPU ms (" + labels(o.servers) + "; ratio) | n |")
 	fmt.Println("|" + strings.Repeat(" --- |", 2+2*(len(o.servers)-1)+2))
 	for _, op := range opOrder {
 		per := res.samples[op]
@@ -209,15 +209,18 @@ func (res *results) report(o *options) {
 			}
 			cpu := ""
 			if metric == "ms" {
+				cpus := map[string][]float64{}
 				for i, s := range o.servers {
 					if i > 0 {
 						cpu += " / "
 					}
-					var c []float64
 					for _, x := range per[s.label] {
-						c = append(c, x.cpuMS)
+						cpus[s.label] = append(cpus[s.label], x.cpuMS)
 					}
-					cpu += fmtNum(median(c))
+					cpu += fmtNum(median(cpus[s.label]))
+				}
+				for _, s := range o.servers[1:] {
+					cpu += " (" + ratio(cpus[ref.label], cpus[s.label]) + ")"
 				}
 			}
 			row += " | " + cpu + " | " + fmt.Sprint(len(refS)) + " |"
@@ -242,7 +245,7 @@ func ratio(ref, other []float64) string {
 	if len(r) == 0 {
 		return "—"
 	}
-	return fmt.Sprintf("%.2f×", median(r))
+	return fmtNum(median(r)) + "×"
 }
 
 func labels(ss []*server) string {

@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"slices"
 	"sort"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -195,6 +196,43 @@ func TestFlagRenamesCrash(t *testing.T) {
 				t.Fatalf("renames not finished on open: %v", info)
 			}
 		})
+	}
+}
+
+// The same with an index snapshot written after the flag change: the
+// snapshot keeps which messages changed since the last sync marker.
+func TestFlagRenamesCrashAfterSnapshot(t *testing.T) {
+	defer mailbox.SetSyncTiming(time.Hour, 0)()
+	defer mailbox.SetSnapMin(1)()
+	ctx := context.Background()
+	dir := t.TempDir()
+	s := openMD(t, dir)
+	s.CreateUser(ctx, "u", "p")
+	list := fill(t, s, 6)
+	mailbox.WriteSyncMarkers(s)
+	// Long keywords make the log grow past the snapshot threshold.
+	flags := []string{`\Flagged`}
+	for i := range 30 {
+		flags = append(flags, strings.Repeat(string(rune('a'+i%26)), 200)+strconv.Itoa(i))
+	}
+	if _, err := s.StoreFlags(ctx, "u", "INBOX", uidsOf(list), mailbox.FlagsAdd, flags, 0); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Append(ctx, "u", "INBOX", strings.NewReader("late"), nil, time.Time{}); err != nil {
+		t.Fatal(err)
+	}
+	mailbox.AbandonMaildir(s)
+	loads := mailbox.SnapshotLoads()
+	s2 := openMD(t, dir)
+	defer s2.Close()
+	l, _ := s2.List(ctx, "u", "INBOX")
+	if mailbox.SnapshotLoads() == loads {
+		t.Fatal("no snapshot used: the test tests nothing")
+	}
+	for _, m := range l[:6] {
+		if !slices.Contains(m.Flags, `\Flagged`) || len(m.Flags) < 31 {
+			t.Fatalf("UID %d reopened with %d flags %v", m.UID, len(m.Flags), m.Flags[:min(3, len(m.Flags))])
+		}
 	}
 }
 

@@ -304,6 +304,13 @@ func (c *conn) writeSection(b []byte, s *sectionItem, m Message, r MessageReader
 // reading straight into the writer's free buffer (no intermediate copy,
 // no allocation per message).
 func (c *conn) copySection(r MessageReader, off, n int64) error {
+	if a := int64(c.bw.Available()); a < n && n <= int64(c.bw.Size()) && c.bw.Buffered() > 0 {
+		// A section that fits in the buffer but not in what is left of
+		// it: flush first, so it is read with one pread instead of two.
+		if err := c.bw.Flush(); err != nil {
+			return ioError{err}
+		}
+	}
 	for n > 0 {
 		if c.bw.Available() == 0 {
 			if err := c.bw.Flush(); err != nil {

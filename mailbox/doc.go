@@ -52,7 +52,8 @@
 //	<data>/.mailwire/users.json     users (SCRAM keys), quotas, domains, aliases,
 //	                                catch-alls, subscriptions, special use, metadata
 //	<data>/.mailwire/uidvalidity    last UIDVALIDITY handed out
-//	<data>/<user>/Maildir/          INBOX: cur/ new/ tmp/, mailwire.index, mailwire.lock
+//	<data>/<user>/Maildir/          INBOX: cur/ new/ tmp/, mailwire.index,
+//	                                mailwire.snap, mailwire.lock
 //	<data>/<user>/Maildir/.A.B/     mailbox "A/B" (Maildir++; '.' and '%' in a
 //	                                level are written %2E and %25)
 //
@@ -85,7 +86,8 @@
 // # Index format
 //
 // mailwire.index is an append-only log of records, each "length, CRC-32C,
-// payload" (see maildir_index.go): V (UIDVALIDITY, UIDNEXT, HIGHESTMODSEQ),
+// payload" (see maildir_index.go): V (UIDVALIDITY, UIDNEXT, HIGHESTMODSEQ,
+// and a random generation that identifies the log; it starts every log),
 // K (keyword id → name), A (message appended: UID, MODSEQ, size, dates,
 // flags, keyword ids, analysis blob), F (flags changed), X (expunged: also
 // the QRESYNC tombstones), D (tombstone floor), S (directory mtimes at a
@@ -93,7 +95,26 @@
 // logged since the previous S is in the file names, by whichever process
 // made it). Opening replays the log into
 // compact per-message records (56 bytes, no pointers); a torn tail is cut
-// off. If the S record still matches the directories the open is done;
+// off.
+//
+// mailwire.snap is a checkpoint of that replay (see maildir_snapshot.go):
+// the per-message records as they are in memory, the keyword table,
+// tombstones and counters, with a CRC-32C, and the position in the log it
+// covers (the log's generation and inode, the end offset and the header of
+// the last record there). An open whose snapshot matches the log reads it
+// in one pass (no per-record decoding on little-endian machines) and
+// replays only the records appended after it, by this process or another;
+// a missing, torn, corrupt or stale snapshot (another process compacted the
+// log, the log was rebuilt or truncated) is ignored and the whole log is
+// replayed. The snapshot is only ever a cache of the log: it is written to
+// mailwire.snap.tmp and renamed without fsync — at compaction, when an open
+// replayed more than 256 KiB of log, and when the log has grown past the
+// last snapshot by more than the snapshot's own size. Indexes written by
+// the previous version (V records without a generation, no snapshot) open
+// as before by a full replay, which then writes a snapshot; they are not
+// rewritten otherwise.
+//
+// If the S record still matches the directories the open is done;
 // otherwise the directories are scanned and reconciled: unknown files are
 // imported (a lost index is rebuilt with the same UIDVALIDITY and UIDs,
 // which the file names carry), missing files are expunged, flag changes by

@@ -192,6 +192,9 @@ func openMDBox(b *mdBackend, dir string) (*mdBox, *mstate, error) {
 			m.knownMt = m.dirMtimes()
 		}
 	}
+	if err == nil {
+		m.maybeSnapshot(st, true)
+	}
 	m.end()
 	if err != nil {
 		m.close()
@@ -401,7 +404,7 @@ func (m *mdBox) begin(st *mstate) ([]Event, error) {
 
 func (m *mdBox) end() {
 	if m.locked {
-		m.maybeSnapshot(m.st)
+		m.maybeSnapshot(m.st, false)
 		funlock(m.lockf)
 		m.locked = false
 	}

@@ -207,13 +207,16 @@ func (m *mdBox) writeSnapshot(st *mstate) error {
 }
 
 // maybeSnapshot writes a snapshot when the log grew enough past the last
-// one (index lock held).
-func (m *mdBox) maybeSnapshot(st *mstate) {
+// one (index lock held). While the mailbox is in use that is when the
+// growth also exceeds the snapshot's size; an open (opening) checkpoints
+// any replayed tail above snapMin, so that a quiet mailbox does not replay
+// the same tail on every open.
+func (m *mdBox) maybeSnapshot(st *mstate, opening bool) {
 	if st == nil || st.uidValidity == 0 {
 		return
 	}
 	grown := m.off - m.snapOff
-	if grown < snapMin || grown < m.snapSize {
+	if grown < snapMin || (grown < m.snapSize && !opening) {
 		return
 	}
 	if err := m.writeSnapshot(st); err != nil {

@@ -50,6 +50,7 @@ func Run(t *testing.T, newStore Factory) {
 		{"InvalidInput", testInvalidInput},
 		{"AppendMany", testAppendMany},
 		{"MailboxID", testMailboxID}, // objectid.go
+		{"Snapshot", testSnapshot},   // snapshot.go
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -6,6 +6,8 @@ import (
 	"net/mail"
 	"strings"
 	"time"
+
+	"golang.org/x/text/encoding"
 )
 
 // cmdSearch implements SEARCH and UID SEARCH with ESEARCH result options
@@ -181,6 +183,15 @@ type searchEval struct {
 	hdrEnd   int
 	fields   headerFields
 	parsed   bool
+
+	// Decoding and matching (search_text.go), reused for every message.
+	tm       *textMatcher
+	tmText   string
+	dec, tmp []byte // decoded body part; base64 scratch
+	hdrBuf   []byte // a part header read from a large message
+	conv     []byte // charset conversion output
+	csName   string // the charset csDec converts
+	csDec    *encoding.Decoder
 }
 
 func (e *searchEval) reset(needContent bool) {
@@ -246,23 +257,6 @@ func (e *searchEval) header() headerFields {
 		}
 	}
 	return e.fields
-}
-
-// contains searches the message from off for text, case-insensitively.
-func (e *searchEval) contains(text string, fromBody bool) bool {
-	if !e.load() {
-		return false
-	}
-	start := 0
-	if fromBody {
-		start = e.hdrEnd
-	}
-	if e.complete {
-		return indexFold(e.buf[start:], text)
-	}
-	// Large message: stream through it with an overlap.
-	sr := io.NewSectionReader(e.r, int64(start), e.m.Size()-int64(start))
-	return readerContainsFold(sr, text)
 }
 
 func (e *searchEval) flags() *flagSet { return e.c.sel.view.flags[e.i] }
@@ -343,7 +337,7 @@ func (e *searchEval) match(k *searchKey) bool {
 			return h.has(k.field)
 		}
 		for _, f := range h {
-			if f.name == k.field && indexFold([]byte(f.value), k.str) {
+			if f.name == k.field && headerValueContains(e.matcher(k.str), f.value) {
 				return true
 			}
 		}
@@ -459,25 +453,6 @@ func equalFoldASCII(b []byte, s string) bool {
 		}
 	}
 	return true
-}
-
-func readerContainsFold(r io.Reader, text string) bool {
-	buf := make([]byte, 0, 256<<10)
-	keep := len(text) - 1
-	for {
-		n, err := r.Read(buf[len(buf):cap(buf)])
-		buf = buf[:len(buf)+n]
-		if indexFold(buf, text) {
-			return true
-		}
-		if err != nil {
-			return false
-		}
-		if len(buf) > keep && len(buf) > cap(buf)/2 {
-			copy(buf, buf[len(buf)-keep:])
-			buf = buf[:keep]
-		}
-	}
 }
 
 // returnOptions parses the optional "RETURN (...) " of SEARCH (RFC 4731

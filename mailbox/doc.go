@@ -28,7 +28,8 @@
 //
 // RFCs: RFC 9051 (IMAP4rev2 mailbox semantics), RFC 3501, RFC 7162
 // (CONDSTORE/QRESYNC MODSEQs), RFC 6154 (special use), RFC 9208 (QUOTA
-// vocabulary), RFC 5464 (METADATA storage), RFC 8514 (SAVEDATE), RFC 5802 and
+// vocabulary), RFC 5464 (METADATA storage), RFC 8514 (SAVEDATE), RFC 8474
+// (MailboxStatus.MailboxID; EMAILID and THREADID in the IMAP adapter), RFC 5802 and
 // RFC 7677 (SCRAM-SHA-256 keys), RFC 5321 §4.4 (trace headers, SMTP adapter),
 // RFC 5233 (sub-addressing).
 //

@@ -4,6 +4,9 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/mailwire/mailwire/imap/imapserver"
 )
 
 func appendCmd(tag, box, msg string) string {
@@ -122,5 +125,47 @@ func TestIMAPAdapterMailboxIDAcrossReopen(t *testing.T) {
 	s2, err := st.Status(ctx, "u", "a/b")
 	if err != nil || s2.MailboxID != s1.MailboxID || s1.MailboxID == "" {
 		t.Fatalf("MailboxID %q after reopen, was %q (%v)", s2.MailboxID, s1.MailboxID, err)
+	}
+}
+
+// BenchmarkIMAPObjectIDs measures EMAILID (a hash of the whole message)
+// and THREADID (the header) of a 64 KiB message in the memory store.
+func BenchmarkIMAPObjectIDs(b *testing.B) {
+	ctx := b.Context()
+	st := NewMemory(Options{})
+	defer st.Close()
+	if err := st.CreateUser(ctx, "u", "p"); err != nil {
+		b.Fatal(err)
+	}
+	msg := "Subject: s\r\nMessage-ID: <a@b>\r\nReferences: <r@b>\r\n\r\n" + strings.Repeat("0123456789abcde\n", 4096)
+	if _, err := st.Append(ctx, "u", "INBOX", strings.NewReader(msg), nil, time.Time{}); err != nil {
+		b.Fatal(err)
+	}
+	sess, _ := NewIMAPBackend(st).NewSession(ctx, imapserver.ConnInfo{})
+	u, err := sess.Login(ctx, "u", "p")
+	if err != nil {
+		b.Fatal(err)
+	}
+	mbox, err := u.Select(ctx, "INBOX", true)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer mbox.Close()
+	for _, item := range []string{"EmailID", "ThreadID"} {
+		b.Run(item, func(b *testing.B) {
+			b.SetBytes(int64(len(msg)))
+			b.ReportAllocs()
+			for b.Loop() {
+				mbox.Fetch(ctx, []uint32{1}, func(m imapserver.Message) error {
+					o := m.(imapserver.MessageObjectID)
+					if item == "EmailID" {
+						o.EmailID()
+					} else {
+						o.ThreadID()
+					}
+					return nil
+				})
+			}
+		})
 	}
 }

@@ -15,7 +15,9 @@ import "context"
 // MAILBOXID (RFC 8474 §4). The id must be an objectid (1 to 255 of
 // ALPHA, DIGIT, "_" and "-", §7), stay the same for as long as the mailbox
 // keeps its name and UIDVALIDITY and across RENAME, and never be reported
-// for two mailboxes at once nor reused for another mailbox.
+// for two mailboxes at once nor reused for another mailbox. Its Messages
+// should implement MessageObjectID, whose EMAILIDs survive COPY and MOVE
+// (§5.1); the server's fallback EMAILID does not.
 type MailboxIDUser interface {
 	User
 	MailboxID(ctx context.Context, name string) (string, error)

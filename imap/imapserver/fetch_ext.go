@@ -13,9 +13,12 @@ type MessageSaveDate interface {
 }
 
 // MessageObjectID is implemented by Messages with store-assigned object
-// ids (RFC 8474 §5): EMAILID, and THREADID ("" for NIL). Without it the
-// server derives an EMAILID from UIDVALIDITY and UID, which is stable and
-// unique within the user's mailbox (RFC 8474 §5.1), and THREADID is NIL.
+// ids (RFC 8474 §5): EMAILID, and THREADID ("" for NIL). The server asks
+// only for the ids a command needs. Without it the server derives an
+// EMAILID from UIDVALIDITY and UID, which is stable and unique within the
+// user's mailbox but changes with COPY and MOVE, which §5.1 forbids; so a
+// backend that announces OBJECTID (MailboxIDUser) should implement this
+// too. THREADID is then NIL.
 type MessageObjectID interface {
 	EmailID() string
 	ThreadID() string

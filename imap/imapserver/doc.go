@@ -63,7 +63,19 @@
 // PREVIEW (RFC 8970: FETCH PREVIEW and PREVIEW (LAZY), computed at FETCH
 // time); CONTEXT=SEARCH CONTEXT=SORT (RFC 5267 §4: RETURN (UPDATE CONTEXT
 // PARTIAL), ESEARCH ADDTO/REMOVEFROM, CANCELUPDATE; UPDATE with UID SEARCH
-// and UID SORT only). Not implemented: NOTIFY.
+// and UID SORT only); NOTIFY (RFC 5465, cmd_notify.go: NOTIFY SET [STATUS]
+// with SELECTED, SELECTED-DELAYED, INBOXES (treated as PERSONAL, §6.3),
+// PERSONAL, SUBSCRIBED, SUBTREE and MAILBOXES; events MessageNew with
+// fetch attributes, MessageExpunge, FlagChange, MailboxName and
+// SubscriptionChange, others refused with NO [BADEVENT]; notifications are
+// written between commands and during IDLE, as EXISTS/EXPUNGE/FETCH for
+// the selected mailbox, STATUS (MESSAGES UIDNEXT UIDVALIDITY UNSEEN, and
+// HIGHESTMODSEQ with CONDSTORE) for other mailboxes and LIST, with OLDNAME
+// or \NonExistent, for names; other mailboxes need a NotifyUser backend).
+// Without a SELECTED group the selected mailbox is still reported at the
+// end of commands. Not implemented: the MailboxMetadataChange and
+// ServerMetadataChange events and NOTIFY's fetch attributes for RETURN
+// (UPDATE) (RFC 5465 §7).
 // UTF8=ACCEPT (RFC 6855) can be enabled. IMAP4rev1 sessions get \Recent and
 // modified UTF-7 mailbox names (RFC 3501 §5.1.3); after ENABLE IMAP4rev2
 // they get UTF-8 names and ESEARCH results. Response codes follow RFC 5530.
@@ -90,6 +102,12 @@
 //     WriteTimeout (5 min) per response.
 //   - One unknown command before authentication closes the connection
 //     (it is most likely not an IMAP client).
+//   - MaxNotifyMailboxes (1,000): mailboxes one NOTIFY SET may watch;
+//     more get NO [NOTIFICATIONOVERFLOW] (RFC 5465 §3.1), or, when new
+//     mailboxes push a session over it, OK [NOTIFICATIONOVERFLOW] and
+//     NOTIFY NONE (§5.8). NotifyQueueSize (1,000): mailbox-list events
+//     buffered for a session that is busy; beyond it the same overflow.
+//     Message events are kept as one pending STATUS per mailbox.
 //   - MaxSearchContexts (16): SEARCH/SORT results kept with RETURN
 //     (UPDATE) per session (RFC 5267 §4.2); more get NO [NOUPDATE]. Each
 //     kept result is recomputed whenever the mailbox changes.

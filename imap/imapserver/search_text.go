@@ -470,6 +470,7 @@ done:
 	}
 	*tmp = t
 	n = base64.RawStdEncoding.DecodedLen(len(t))
+	dst = slices.Grow(dst, n)
 	k, _ := base64.RawStdEncoding.Decode(dst[len(dst):len(dst)+n], t)
 	return dst[:len(dst)+k]
 }

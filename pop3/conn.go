@@ -84,6 +84,7 @@ type Conn struct {
 
 	dw        textwire.DotWriter // reused for every message
 	aheadNext int                // 1 + index of the message to read ahead; 0: none
+	lastRetr  int                // 1 + index of the last message RETR sent; 0: none
 	ahead     struct {
 		buf *[]byte // from chunkPool; nil: nothing read ahead
 		idx int     // the message buf holds

@@ -22,7 +22,8 @@
 // one write.
 //
 // A message that fits in 32 KiB is read with one call and sent with its
-// status line and terminator in one write. After RETR n, when no further
+// status line and terminator in one write. After RETR n (the first
+// message, or the one after the previous RETR's), when no further
 // command is waiting, the server reads message n+1 (up to 32 KiB) ahead
 // while the client is still busy with message n, so a client downloading
 // its mail one RETR at a time gets each answer without waiting for the

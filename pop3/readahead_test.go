@@ -209,3 +209,37 @@ func TestReadAheadPipelined(t *testing.T) {
 		C: QUIT
 		S: +OK*`)
 }
+
+// A client that picks messages out of order (new mail found by UIDL, say)
+// causes no read-ahead: every message is opened once, by its RETR.
+func TestReadAheadOutOfOrder(t *testing.T) {
+	b := readAheadBackend()
+	tc := dialT(t, startServer(t, newTestServer(t, b)))
+	tc.run(readAheadLogin + `
+		C: RETR 3
+		S: +OK 25 octets
+		S: Subject: three
+		S:
+		S: third
+		S: .
+		C: RETR 5
+		S: +OK 24 octets
+		S: Subject: five
+		S:
+		S: fifth
+		S: .
+		C: RETR 2
+		S: +OK 36 octets
+		S: Subject: two
+		S:
+		S: ..dot line
+		S: bare LF
+		S: .
+		C: QUIT
+		S: +OK*`)
+	for uid, want := range map[string]int{"uid-1": 0, "uid-2": 1, "uid-3": 1, "uid-4": 0, "uid-5": 1} {
+		if n := b.opens(uid); n != want {
+			t.Errorf("%s opened %d times, want %d", uid, n, want)
+		}
+	}
+}

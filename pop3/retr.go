@@ -20,7 +20,13 @@ func (c *Conn) cmdRETR(arg []byte) error {
 	if err := c.sendMessage(i, -1); err != nil {
 		return err
 	}
-	c.aheadNext = i + 2 // read message i+1 ahead (index i+1, stored +1)
+	// Read message i+1 ahead (stored +1) when the client goes through
+	// the maildrop in order: after RETR 1 or after RETR n-1, RETR n. A
+	// client that picks messages out of order pays no extra reads.
+	if i == 0 || c.lastRetr == i {
+		c.aheadNext = i + 2
+	}
+	c.lastRetr = i + 1
 	return nil
 }
 
@@ -221,7 +227,8 @@ func readFull(r io.Reader, buf []byte) (n int, eof bool, err error) {
 // Read-ahead. A client downloading its mail sends RETR 1, RETR 2, ... one
 // at a time (or with a DELE after each). After answering RETR i with no
 // further command waiting, the server reads message i+1 while the client
-// is still busy with message i, so that the RETR i+1 that follows is
+// is still busy with message i (if i is the first message or the previous
+// RETR was of i-1: no extra reads for clients that pick messages), so that the RETR i+1 that follows is
 // answered without waiting for the backend. Only messages up to aheadMax
 // octets are read ahead; the connection holds the buffer until its next
 // RETR (at most one 32 KiB buffer per connection).

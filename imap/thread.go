@@ -209,6 +209,12 @@ func (t *threader) wouldLoop(p, c int32) bool {
 // siblings sorted by sent date. Every message appears exactly once in
 // the result.
 func ReferenceThreads(msgs []SortMessage) []*Thread {
+	return ReferenceThreadsData(threadDataOf(msgs))
+}
+
+// threadDataOf computes the ThreadData of msgs, numbering Message IDs in
+// order of appearance.
+func threadDataOf(msgs []SortMessage) *ThreadData {
 	n := len(msgs)
 	d := &ThreadData{
 		Num:       make([]uint32, n),
@@ -250,7 +256,7 @@ func ReferenceThreads(msgs []SortMessage) []*Thread {
 			d.Refs[i] = pool[start:len(pool):len(pool)]
 		}
 	}
-	return ReferenceThreadsData(d)
+	return d
 }
 
 // ReferenceThreadsData is ReferenceThreads on precomputed data.

@@ -160,8 +160,13 @@ func FuzzThreadReferences(f *testing.F) {
 	}
 	f.Fuzz(func(t *testing.T, data []byte) {
 		msgs := fuzzMessages(data)
-		checkThreads(t, msgs, ReferenceThreads(msgs))
+		threads := ReferenceThreads(msgs)
+		checkThreads(t, msgs, threads)
 		checkThreads(t, msgs, OrderedSubjectThreads(msgs))
+		// The direct wire writer agrees with AppendThreads.
+		if got, want := string(AppendReferenceThreadsData(nil, threadDataOf(msgs))), FormatThreads(threads); got != want {
+			t.Fatalf("AppendReferenceThreadsData:\n got  %s\n want %s", got, want)
+		}
 	})
 }
 

@@ -226,3 +226,35 @@ func TestParseRepLine(t *testing.T) {
 		t.Fatal("a REP line without op accepted")
 	}
 }
+
+// FuzzParseResponses feeds arbitrary response lines to every parser of
+// the tool: none may panic, and a THREAD response that parses has a
+// canonical form that parses to the same summary.
+func FuzzParseResponses(f *testing.F) {
+	for _, s := range []string{
+		"* THREAD (2)(3 6 (4 23)(44 7 96))", "* THREAD ((3)(5))", "* THREAD",
+		`* 12 FETCH (UID 13 FLAGS (\Seen) MODSEQ (9876))`, "* VANISHED (EARLIER) 1:3,5",
+		"* SORT 5 3 4", `* STATUS "x" (MESSAGES 1 UIDNEXT 2)`, "* OK [HIGHESTMODSEQ 7] x",
+		"* 1 FETCH (BODY[] {12}\r\n", "* THREAD (((((1)))))",
+	} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		l := []byte(s)
+		parseFetch(l)
+		parseVanished(l)
+		parseSort(l)
+		parseStatus(l)
+		respCode(l, "HIGHESTMODSEQ")
+		literalAtEnd(l)
+		untaggedNum(l)
+		sum, err := parseThread(l)
+		if err != nil {
+			return
+		}
+		again, err := parseThread([]byte("* THREAD " + strings.Join(sum.top, "")))
+		if err != nil || again.threads != sum.threads || again.messages != sum.messages || !slices.Equal(again.top, sum.top) {
+			t.Fatalf("canonical form of %q does not round-trip: %+v %v", s, again, err)
+		}
+	})
+}

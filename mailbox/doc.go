@@ -38,8 +38,9 @@
 // A mutating method returns nil only when its effect is durable: for Append
 // and delivery the message file and its directory entry are fsync'd and the
 // index record is fsync'd. A crash at any instant loses no acknowledged
-// message and shows no partial one. Concurrent appends to the same mailbox
-// share fsyncs (group commit).
+// message and shows no partial one. Concurrent appends share flushes: their
+// bodies are made durable together, and those of one mailbox are committed
+// together (group commit, see the order of writes below).
 //
 // Concurrency: every Store method is safe for concurrent use. Writers of
 // one mailbox are serialised by a mutex and, across processes sharing a
@@ -125,7 +126,7 @@
 // the log is compacted (write to mailwire.index.tmp, fsync, rename).
 //
 // Order of writes, so that a crash at any instant is harmless:
-// append = body to tmp/ + fdatasync, rename into new/ or cur/, then the
+// append = body to tmp/ and made durable, rename into new/ or cur/, then the
 // directory fsync and the index record + fdatasync (in parallel), then
 // success (a crash between leaves at worst an unacknowledged record whose
 // file never left tmp/, expunged on the next open); flags = index record
@@ -136,7 +137,14 @@
 // comes back); move = rename into the target (the file is in exactly one
 // mailbox at every instant), target record, source record. Concurrent
 // appends to one mailbox are committed in groups: one directory fsync and
-// one index write + fdatasync for the whole group.
+// one index write + fdatasync for the whole group. Their bodies are made
+// durable in groups too, before the group commit and across mailboxes: the
+// bodies staged while the previous flush ran are flushed by one syncfs(2)
+// per file system (Linux 5.8 and later, where syncfs reports writeback
+// errors) instead of one fdatasync each. A lone body, a group after a
+// syncfs slower than 250 ms (another program has much dirty data there; for
+// 10 seconds), a group whose syncfs failed (each body's own result
+// decides), older kernels and other systems use an fdatasync per body.
 //
 // # Limits
 //

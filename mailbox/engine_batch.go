@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"io"
-	"sync"
 	"time"
 )
 
@@ -28,13 +27,13 @@ var (
 	_ BatchAppender = (*Memory)(nil)
 )
 
-// maxParallelSync bounds the concurrent fdatasyncs of one AppendMany.
+// maxParallelSync bounds the concurrent fdatasyncs of one group of
+// bodies when they are flushed one by one (maildir_flush.go).
 const maxParallelSync = 16
 
 // AppendMany implements BatchAppender: the bodies are written first, made
-// durable by parallel fdatasyncs (the file system merges them into few
-// journal commits), then committed together: one directory fsync, one
-// index write. It returns the new UIDs, ascending, or an error and stores
+// durable as one group (one syncfs, see maildir_flush.go), then committed
+// together: one directory fsync, one index write. It returns the new UIDs, ascending, or an error and stores
 // nothing.
 func (e *engine) AppendMany(ctx context.Context, user, mailbox string, msgs []AppendMessage) ([]uint32, error) {
 	if len(msgs) == 0 {
@@ -88,7 +87,7 @@ func (e *engine) AppendMany(ctx context.Context, user, mailbox string, msgs []Ap
 		items = append(items, it)
 		total += stg.size()
 	}
-	if err := syncAll(items); err != nil {
+	if err := syncStagedAll(items); err != nil {
 		discard()
 		return nil, err
 	}
@@ -145,28 +144,4 @@ func (e *engine) AppendMany(ctx context.Context, user, mailbox string, msgs []Ap
 		return nil, err
 	}
 	return uids, nil
-}
-
-func syncAll(items []*appendItem) error {
-	var wg sync.WaitGroup
-	var mu sync.Mutex
-	var first error
-	sem := make(chan struct{}, maxParallelSync)
-	for _, it := range items {
-		wg.Add(1)
-		sem <- struct{}{}
-		go func() {
-			defer wg.Done()
-			if err := it.st.sync(); err != nil {
-				mu.Lock()
-				if first == nil {
-					first = err
-				}
-				mu.Unlock()
-			}
-			<-sem
-		}()
-	}
-	wg.Wait()
-	return first
 }

@@ -27,21 +27,31 @@ func (e *engine) Append(ctx context.Context, user, mailbox string, r io.Reader, 
 	if err != nil {
 		return 0, err
 	}
-	// Write and fsync the body outside every lock: concurrent appends do
-	// this in parallel, then share the directory and index fsyncs.
+	// Write the body outside every lock, then make it durable together
+	// with the bodies other appends staged meanwhile (maildir_flush.go);
+	// the analysis runs while the flush is under way. Then the group
+	// commit shares the directory and index fsyncs.
 	now := e.opts.Now()
 	if internalDate.IsZero() {
 		internalDate = now
 	}
-	stg, err := be.stage(r, e.opts.MaxMessageSize, internalDate, true)
+	stg, err := be.stage(r, e.opts.MaxMessageSize, internalDate, false)
 	if err != nil {
 		return 0, err
 	}
+	flush, err := startSync(stg)
 	req := &appendReq{kws: kws, done: make(chan struct{})}
 	req.item.st = stg
 	req.item.rec = msgRec{size: stg.size(), idate: internalDate.Unix(), tz: zoneOffset(internalDate), sdate: now.Unix(), sys: sys}
-	if e.opts.Analyze != nil {
+	if e.opts.Analyze != nil && err == nil {
 		req.item.cache = e.analyze(stg)
+	}
+	if flush != nil {
+		err = flush.wait()
+	}
+	if err != nil {
+		stg.discard()
+		return 0, err
 	}
 	mb.qmu.Lock()
 	mb.queue = append(mb.queue, req)

@@ -15,6 +15,12 @@ type mdStaged struct {
 	path     string
 	n        int64
 	unsynced bool // staged with syncNow=false and not synced yet
+
+	// For the group flush (maildir_flush.go): a directory on the body's
+	// file system and that file system's device.
+	fsys  *os.File
+	dev   uint64
+	devOK bool
 }
 
 func (s *mdStaged) size() int64                    { return s.n }
@@ -73,7 +79,11 @@ func (m *mdBox) stage(r io.Reader, limit int64, mtime time.Time, syncNow bool) (
 		os.Remove(p)
 		return nil, err
 	}
-	return &mdStaged{path: p, n: n, unsynced: !syncNow}, nil
+	s := &mdStaged{path: p, n: n, unsynced: !syncNow, fsys: m.dirs[dirNew]}
+	if s.unsynced {
+		s.dev, s.devOK = fileSystemID(s.fsys)
+	}
+	return s, nil
 }
 
 func (m *mdBox) syncDirs(touched [2]bool) error {

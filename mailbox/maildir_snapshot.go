@@ -8,6 +8,8 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"runtime"
+	"sync"
 	"sync/atomic"
 )
 
@@ -19,8 +21,8 @@ import (
 // current log, and otherwise ignores (the log is then replayed whole and a
 // new snapshot written):
 //
-//	file  = magic crc32c(body):u32 body
-//	magic = "MWSNAP\x00\x01"
+//	file  = magic crc32c(body without the msgrecs):u32 body
+//	magic = "MWSNAP\x00\x02"
 //	body  = gen:u64 ino:u64 off:u64 lastoff:u64 lasthdr:[8]u8
 //	        live:i64 syncmt:i64*2 uidvalidity:u32 uidnext:u32
 //	        highestmodseq:u64 tombfloor:u64
@@ -29,20 +31,24 @@ import (
 //	        nsets:u32 (n:u16 id:u16*n)*nsets
 //	        nmsgs:u32 msgrec*nmsgs        (56 bytes each, see encRec)
 //	        ntombs:u32 (uid:u32 modseq:u64)*ntombs
+//	        nchunks:u32 crc32c:u32*nchunks  (of each run of snapChunk msgrecs)
 //
 // gen is the random generation of the log's first 'V' record (a new one
 // for every log created or compacted), ino the log's inode, off the end of
 // the replayed prefix and lastoff/lasthdr the offset and length+CRC header
 // of the prefix's last record. An open accepts the snapshot only if all of
 // them match the log as it is now, then replays the records after off
-// (appended since, by this process or another). A torn or corrupt snapshot
+// (appended since, by this process or another). The message records,
+// nearly all of the file, have a CRC per chunk of snapChunk records so that
+// an open reads and checks the chunks in parallel. A torn or corrupt snapshot
 // fails its magic, CRC or bounds and is ignored; it is written to
 // mailwire.snap.tmp and renamed without fsync, because losing it costs one
 // slow open, nothing else.
 const (
 	snapName  = "mailwire.snap"
-	snapMagic = "MWSNAP\x00\x01"
+	snapMagic = "MWSNAP\x00\x02"
 	recSize   = 56
+	snapChunk = 8192 // records per CRC (448 KiB)
 )
 
 // snapMin is the log growth (bytes past the snapshot) below which no new
@@ -168,22 +174,33 @@ func (m *mdBox) writeSnapshot(st *mstate) error {
 		s.put(b)
 	}
 	s.u32(uint32(len(st.msgs)))
-	if rawRecs {
-		s.put(recBytes(st.msgs))
-	}
-	chunk := make([]byte, 1024*recSize)
-	for i := 0; i < len(st.msgs) && !rawRecs; {
-		n := min(len(st.msgs)-i, 1024)
-		for k := range n {
-			encRec(chunk[k*recSize:], &st.msgs[i+k])
+	var chunkCRCs []uint32
+	var chunk []byte
+	for i := 0; i < len(st.msgs); i += snapChunk {
+		recs := st.msgs[i:min(len(st.msgs), i+snapChunk)]
+		var b []byte
+		if rawRecs {
+			b = recBytes(recs)
+		} else {
+			if chunk == nil {
+				chunk = make([]byte, snapChunk*recSize)
+			}
+			b = chunk[:len(recs)*recSize]
+			for k := range recs {
+				encRec(b[k*recSize:], &recs[k])
+			}
 		}
-		s.put(chunk[:n*recSize])
-		i += n
+		chunkCRCs = append(chunkCRCs, crc32.Checksum(b, castagnoli))
+		bw.Write(b) // outside the body CRC: the chunk CRCs cover it
 	}
 	s.u32(uint32(len(st.tombs)))
 	for _, t := range st.tombs {
 		b := le.AppendUint32(s.b[:0], t.uid)
 		s.put(le.AppendUint64(b, t.modseq))
+	}
+	s.u32(uint32(len(chunkCRCs)))
+	for _, c := range chunkCRCs {
+		s.u32(c)
 	}
 	err = bw.Flush()
 	if err == nil {
@@ -234,6 +251,7 @@ var errStaleSnapshot = errors.New("mailbox: snapshot does not match the index")
 type snapReader struct {
 	r   *bufio.Reader
 	crc uint32
+	pos int64 // bytes read through r
 	b   [64]byte
 	err error
 }
@@ -247,6 +265,7 @@ func (s *snapReader) read(p []byte) []byte {
 		return p
 	}
 	s.crc = crc32.Update(s.crc, castagnoli, p)
+	s.pos += int64(len(p))
 	return p
 }
 
@@ -277,11 +296,12 @@ func (m *mdBox) readSnapshot(size int64) (*mstate, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &snapReader{r: bufio.NewReaderSize(f, 256<<10)}
+	s := &snapReader{r: bufio.NewReaderSize(f, 16<<10)}
 	var head [len(snapMagic) + 4]byte
 	if _, err := io.ReadFull(s.r, head[:]); err != nil || string(head[:len(snapMagic)]) != snapMagic {
 		return nil, errBadRecord
 	}
+	s.pos = int64(len(head))
 	want := le.Uint32(head[len(snapMagic):])
 	var pos logPos
 	pos.gen, pos.ino, pos.off, pos.lastOff = s.u64(), s.u64(), s.u64(), s.u64()
@@ -349,34 +369,31 @@ func (m *mdBox) readSnapshot(size int64) (*mstate, error) {
 		st.kw.setIDs[packIDs(set)] = uint32(i)
 	}
 	nMsgs := s.count(limit / recSize)
+	if s.err != nil {
+		return nil, s.err
+	}
+	// The records: read and checked in parallel chunks (pread at their
+	// offset) while this goroutine reads what follows them.
+	recOff := s.pos
+	if recOff+int64(nMsgs)*recSize > fi.Size() {
+		return nil, errBadRecord
+	}
 	st.msgs = make([]msgRec, nMsgs)
-	var prev uint32
-	if rawRecs && s.err == nil {
-		s.read(recBytes(st.msgs))
-		for i := range st.msgs {
-			r := &st.msgs[i]
-			if r.uid <= prev || int(r.kwset) >= len(st.kw.sets) {
-				return nil, errBadRecord
+	nChunks := (nMsgs + snapChunk - 1) / snapChunk
+	chunks := make([]chunkResult, nChunks)
+	workers := min(nChunks, runtime.GOMAXPROCS(0), 4)
+	var wg sync.WaitGroup
+	for w := range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			var buf []byte
+			for c := w; c < nChunks; c += workers {
+				chunks[c] = readChunk(f, recOff, st.msgs, c, len(st.kw.sets), &buf)
 			}
-			prev = r.uid
-			st.count(r, 1)
-		}
+		}()
 	}
-	chunk := make([]byte, 1024*recSize)
-	for i := 0; i < nMsgs && s.err == nil && !rawRecs; {
-		n := min(nMsgs-i, 1024)
-		b := s.read(chunk[:n*recSize])
-		for k := range n {
-			r := &st.msgs[i+k]
-			decRec(b[k*recSize:], r)
-			if r.uid <= prev || int(r.kwset) >= len(st.kw.sets) {
-				return nil, errBadRecord
-			}
-			prev = r.uid
-			st.count(r, 1)
-		}
-		i += n
-	}
+	s.r.Reset(io.NewSectionReader(f, recOff+int64(nMsgs)*recSize, fi.Size()))
 	if nTombs := s.count(limit / 12); nTombs > 0 {
 		st.tombs = make([]tombstone, nTombs)
 		for i := range st.tombs {
@@ -384,14 +401,29 @@ func (m *mdBox) readSnapshot(size int64) (*mstate, error) {
 			st.tombs[i].modseq = s.u64()
 		}
 	}
+	crcs := make([]uint32, s.count(limit/4))
+	for i := range crcs {
+		crcs[i] = s.u32()
+	}
+	wg.Wait()
 	if s.err != nil {
 		return nil, s.err
 	}
-	if s.crc != want {
+	if s.crc != want || len(crcs) != nChunks {
 		return nil, errBadRecord
 	}
 	if _, err := s.r.ReadByte(); err != io.EOF {
 		return nil, errBadRecord // trailing bytes: not a file we wrote
+	}
+	var prev uint32
+	for c, ch := range chunks {
+		if !ch.ok || ch.crc != crcs[c] || ch.first <= prev {
+			return nil, errBadRecord
+		}
+		prev = ch.last
+		st.unseen += ch.unseen
+		st.deleted += ch.deleted
+		st.size += ch.size
 	}
 	if prev >= st.uidNext && prev != 0 {
 		return nil, errBadRecord
@@ -442,4 +474,55 @@ func (m *mdBox) readGen(size int64) (uint64, error) {
 		return 0, errBadRecord
 	}
 	return le.Uint64(p[1+4+4+8:]), nil
+}
+
+// chunkResult is what readChunk found in one chunk of records.
+type chunkResult struct {
+	ok              bool
+	crc             uint32
+	first, last     uint32 // UIDs
+	unseen, deleted uint32
+	size            int64
+}
+
+// readChunk reads chunk c of the snapshot's records into msgs, checks that
+// its UIDs ascend and its keyword sets exist, and counts it.
+func readChunk(f *os.File, recOff int64, msgs []msgRec, c, nSets int, buf *[]byte) chunkResult {
+	lo, hi := c*snapChunk, min(len(msgs), (c+1)*snapChunk)
+	recs := msgs[lo:hi]
+	var b []byte
+	if rawRecs {
+		b = recBytes(recs)
+	} else {
+		if *buf == nil {
+			*buf = make([]byte, snapChunk*recSize)
+		}
+		b = (*buf)[:len(recs)*recSize]
+	}
+	var res chunkResult
+	if _, err := f.ReadAt(b, recOff+int64(lo)*recSize); err != nil {
+		return res
+	}
+	res.crc = crc32.Checksum(b, castagnoli)
+	var prev uint32
+	for i := range recs {
+		r := &recs[i]
+		if !rawRecs {
+			decRec(b[i*recSize:], r)
+		}
+		if r.uid <= prev || int(r.kwset) >= nSets {
+			return res
+		}
+		prev = r.uid
+		if r.sys&sysSeen == 0 {
+			res.unseen++
+		}
+		if r.sys&sysDeleted != 0 {
+			res.deleted++
+		}
+		res.size += r.size
+	}
+	res.ok = true
+	res.first, res.last = recs[0].uid, prev
+	return res
 }

@@ -116,3 +116,9 @@ func readContextData(d *wire.Decoder, s *imap.SearchData, key string) error {
 	}
 	return err
 }
+
+// isContextUpdate reports whether d is an ADDTO/REMOVEFROM update (which
+// may come before the tagged OK of its own search) rather than a result.
+func isContextUpdate(d *imap.SearchData) bool {
+	return d != nil && (len(d.AddTo) > 0 || len(d.RemoveFrom) > 0)
+}

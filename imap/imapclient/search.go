@@ -57,8 +57,8 @@ func (c *Client) Search(uid bool, criteria *imap.SearchCriteria, opts *imap.Sear
 	}, func(cmd *command) {
 		cmd.wantsData = func(k string) bool { return k == "SEARCH" || k == "ESEARCH" }
 		cmd.onData = func(u *untagged) bool {
-			if u.kind == "ESEARCH" && u.search.Tag != "" && u.search.Tag != cmd.tag {
-				return false
+			if u.kind == "ESEARCH" && (u.search.Tag != "" && u.search.Tag != cmd.tag || isContextUpdate(u.search)) {
+				return false // another command's, or an update: the handler's
 			}
 			if u.kind == "SEARCH" && sc.data != nil && sc.data.All != nil {
 				// several SEARCH responses: merge

@@ -113,7 +113,7 @@ func (c *Client) sort(name string, program []imap.SortCriterion, criteria *imap.
 		cmd.wantsData = func(k string) bool { return k == "SORT" || k == "ESEARCH" }
 		cmd.onData = func(u *untagged) bool {
 			if u.kind == "ESEARCH" {
-				if u.search.Tag != "" && u.search.Tag != cmd.tag {
+				if u.search.Tag != "" && u.search.Tag != cmd.tag || isContextUpdate(u.search) {
 					return false
 				}
 				sc.data = u.search

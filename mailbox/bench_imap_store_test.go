@@ -2,7 +2,6 @@ package mailbox_test
 
 import (
 	"bufio"
-	"context"
 	"io"
 	"log/slog"
 	"net"
@@ -81,7 +80,6 @@ func benchIMAPStore(b *testing.B, silent bool) {
 	if silent {
 		store = "+FLAGS.SILENT"
 	}
-	_ = context.Background()
 	b.ResetTimer()
 	cpu0 := processCPU()
 	lines = 0

@@ -77,8 +77,9 @@
 // Flag renames are deferred: a flag change is durable when its index
 // record is fdatasync'd, and the files are renamed to their new suffix in
 // one batch afterwards — by a timer once the mailbox has been quiet for 2
-// seconds, before an index compaction, and when the store is closed. So
-// other Maildir programs see mailwire's flag changes within a few seconds
+// seconds (after 10 seconds at most on a mailbox that keeps changing),
+// before an index compaction, and when the store is closed. So other
+// Maildir programs see mailwire's flag changes within 2 to 10 seconds
 // and at the latest after Close (a killed process leaves them to the next
 // open, which finishes them). Until then mailwire itself (in any process)
 // finds the files under their older names. If another program changes the

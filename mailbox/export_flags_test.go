@@ -34,6 +34,14 @@ func PendingFlagRenames(m *Maildir) int {
 // renames are applied (the sync-marker delay), for a test.
 func SetRenameDelay(d time.Duration) func() { return SetSyncTiming(d, syncAge) }
 
+// SetRenameMaxDelay changes how long renames wait for a quiet period at
+// most, for a test.
+func SetRenameMaxDelay(d time.Duration) func() {
+	old := renameMaxDelay
+	renameMaxDelay = d
+	return func() { renameMaxDelay = old }
+}
+
 // AbandonMaildir drops a store without closing it, as a killed process
 // would: no pending rename is applied and no lock is released cleanly.
 func AbandonMaildir(m *Maildir) {

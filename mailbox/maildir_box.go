@@ -87,7 +87,15 @@ func (m *mdBox) dirMtimes() [2]int64 {
 // marker.
 func (m *mdBox) noteChange() {
 	m.knownMt = m.dirMtimes()
-	m.schedule(syncDelay)
+	d := syncDelay
+	if len(m.fl.pending) > 0 {
+		// A busy mailbox is never quiet: renames wait renameMaxDelay at most.
+		if m.fl.since.IsZero() {
+			m.fl.since = time.Now()
+		}
+		d = min(d, max(time.Until(m.fl.since.Add(renameMaxDelay)), 0))
+	}
+	m.schedule(d)
 }
 
 func (m *mdBox) schedule(d time.Duration) {

@@ -145,6 +145,36 @@ func TestFlagRenamesTimer(t *testing.T) {
 	})
 }
 
+// On a mailbox that never falls quiet the renames still happen, after
+// renameMaxDelay.
+func TestFlagRenamesBusyMailbox(t *testing.T) {
+	defer mailbox.SetSyncTiming(time.Hour, 0)()
+	defer mailbox.SetRenameMaxDelay(50 * time.Millisecond)()
+	ctx := context.Background()
+	dir := t.TempDir()
+	md := filepath.Join(dir, "u", "Maildir")
+	s := openMD(t, dir)
+	defer s.Close()
+	s.CreateUser(ctx, "u", "p")
+	list := fill(t, s, 2)
+	mailbox.ApplyFlagRenames(s)
+	if _, err := s.StoreFlags(ctx, "u", "INBOX", []uint32{list[0].UID}, mailbox.FlagsSet, []string{`\Draft`}, 0); err != nil {
+		t.Fatal(err)
+	}
+	i := 0
+	waitFor(t, "renames on a busy mailbox", func() bool {
+		i++
+		op := mailbox.FlagsAdd
+		if i%2 == 0 {
+			op = mailbox.FlagsRemove
+		}
+		if _, err := s.StoreFlags(ctx, "u", "INBOX", []uint32{list[1].UID}, op, []string{`\Flagged`}, 0); err != nil {
+			t.Fatal(err)
+		}
+		return infoOf(t, md)[0] == "D"
+	})
+}
+
 // A process that dies with renames pending (the index record is durable,
 // the file names are old) reopens with the index's flags, whatever was
 // logged after the flag change, and finishes the renames.

@@ -266,6 +266,17 @@ func infoSuffix(sys uint8, letters uint32) string {
 	return string(b)
 }
 
+// definedLetters is the set of letters dovecot-keywords defines.
+func (m *mdBox) definedLetters() uint32 {
+	var mask uint32
+	for l, n := range m.fl.kw.names {
+		if n != "" {
+			mask |= 1 << l
+		}
+	}
+	return mask
+}
+
 // parseLetters returns the keyword letters of a file name's info suffix.
 func parseLetters(name string) uint32 {
 	i := strings.LastIndexByte(name, ':')

@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"time"
 )
 
 // Deferred flag renames.
@@ -56,7 +57,12 @@ type mdFlags struct {
 	// locate, so that finding many renamed files costs one scan.
 	names map[string]nameAt
 	kw    dovecotKeywords
+	since time.Time // when the oldest pending rename was recorded
 }
+
+// renameMaxDelay bounds how long a rename waits for a quiet period
+// (syncDelay) on a mailbox that keeps changing.
+var renameMaxDelay = 10 * time.Second
 
 type nameAt struct {
 	dir  int
@@ -302,6 +308,9 @@ func (m *mdBox) applyRenames(st *mstate, verify bool) bool {
 			m.b.opts.Logger.Error("mailbox: flag rename", "file", p, "err", err)
 			ok = false
 		}
+	}
+	if len(m.fl.pending) == 0 {
+		m.fl.since = time.Time{}
 	}
 	if touched[0] || touched[1] {
 		if err := m.syncDirs(touched); err != nil {

@@ -37,6 +37,7 @@ func (m *mdBox) reconcile(st *mstate) error {
 	var finish []rename // renames to do after the scan, not during it
 	m.fl.st = st
 	m.loadKeywords()
+	defined := m.definedLetters() // letters nobody defined carry no keyword
 	uvConsistent := true
 	for d, sub := range subdirs {
 		dir, err := os.Open(filepath.Join(m.dir, sub))
@@ -50,7 +51,7 @@ func (m *mdBox) reconcile(st *mstate) error {
 					continue
 				}
 				base, sys := parseInfo(n)
-				letters := parseLetters(n)
+				letters := parseLetters(n) & defined
 				if d == dirNew {
 					sys, letters = 0, 0
 				}

@@ -41,7 +41,8 @@ type searchContext struct {
 	key  *searchKey
 	sort []imap.SortCriterion // nil for SEARCH
 	need sortFields
-	uids []uint32 // the result the client knows, in result order
+	uids []uint32   // the result the client knows, in result order
+	gen  contextGen // the mailbox state uids was computed on
 }
 
 // contextGen identifies a state of the selected mailbox; results are
@@ -56,7 +57,6 @@ type contextGen struct {
 // contextSet is the kept results of the selected mailbox.
 type contextSet struct {
 	list []*searchContext
-	gen  contextGen
 }
 
 // parseReturnContext handles the return options of RFC 5267 §4 for
@@ -127,8 +127,8 @@ func (c *conn) keepContext(ctx *searchContext) {
 		c.bw.Write(b)
 		return
 	}
+	ctx.gen = c.contextGen()
 	cs.list = append(cs.list, ctx)
-	cs.gen = c.contextGen()
 }
 
 func (c *conn) contextGen() contextGen {
@@ -197,11 +197,11 @@ func (c *conn) sendContextUpdates() {
 		return
 	}
 	g := c.contextGen()
-	if g == s.contexts.gen {
-		return
-	}
-	s.contexts.gen = g
 	for _, ctx := range s.contexts.list {
+		if ctx.gen == g {
+			continue
+		}
+		ctx.gen = g
 		now, err := c.contextNow(ctx)
 		if err != nil {
 			c.log.Warn("imapserver: search context", "tag", ctx.tag, "err", err)

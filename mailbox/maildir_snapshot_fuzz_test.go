@@ -1,0 +1,92 @@
+package mailbox
+
+import (
+	"context"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+// FuzzSnapshotRead feeds damaged snapshots (a valid log position header,
+// then arbitrary bytes) to readSnapshot: it must never panic or allocate
+// beyond the file's size, and whatever it accepts must be a consistent
+// state (ascending UIDs, keyword sets that exist).
+//
+//	go test -run=^$ -fuzz=FuzzSnapshotRead -fuzztime=60s ./mailbox
+func FuzzSnapshotRead(f *testing.F) {
+	defer func(old int64) { snapMin = old }(snapMin)
+	snapMin = 1
+	dir := f.TempDir()
+	ctx := context.Background()
+	s, err := OpenMaildir(dir, Options{Logger: discardLog{}, Analyze: func(r io.Reader) ([]byte, error) {
+		io.Copy(io.Discard, r)
+		return []byte("blob"), nil
+	}})
+	if err != nil {
+		f.Fatal(err)
+	}
+	s.CreateUser(ctx, "u", "p")
+	for i := range 20 {
+		flags := []string{}
+		if i%3 == 0 {
+			flags = append(flags, `\Seen`, "kw"+string(rune('a'+i%4)))
+		}
+		if _, err := s.Append(ctx, "u", "INBOX", strings.NewReader(strings.Repeat("z", i+1)), flags, time.Time{}); err != nil {
+			f.Fatal(err)
+		}
+	}
+	s.Expunge(ctx, "u", "INBOX", []uint32{2, 3})
+	s.StoreFlags(ctx, "u", "INBOX", []uint32{4}, FlagsAdd, []string{"late"}, 0) // past the threshold: snapshot
+	s.Close()
+	box := filepath.Join(dir, "u", "Maildir")
+	orig, err := os.ReadFile(filepath.Join(box, snapName))
+	if err != nil {
+		f.Fatal(err)
+	}
+	// magic, CRC, gen, ino, off, lastoff, lasthdr: what checkPos verifies.
+	const head = len(snapMagic) + 4 + 4*8 + 8
+	f.Add(orig[head:])
+	f.Add(orig[head : len(orig)/2])
+	f.Add([]byte{})
+	f.Add(append(append([]byte(nil), orig[head:]...), 0, 0, 0, 0))
+	idx, err := os.OpenFile(filepath.Join(box, indexName), os.O_RDONLY, 0)
+	if err != nil {
+		f.Fatal(err)
+	}
+	defer idx.Close()
+	fi, err := idx.Stat()
+	if err != nil {
+		f.Fatal(err)
+	}
+	work := f.TempDir()
+	f.Fuzz(func(t *testing.T, body []byte) {
+		data := append(append([]byte(nil), orig[:head]...), body...)
+		if err := os.WriteFile(filepath.Join(work, snapName), data, 0o600); err != nil {
+			t.Fatal(err)
+		}
+		m := &mdBox{dir: work, idx: idx, idxIno: inode(fi)}
+		st, err := m.readSnapshot(fi.Size())
+		if err != nil {
+			return
+		}
+		for i := range st.msgs {
+			if i > 0 && st.msgs[i].uid <= st.msgs[i-1].uid {
+				t.Fatalf("accepted descending UIDs at %d", i)
+			}
+			if int(st.msgs[i].kwset) >= len(st.kw.sets) {
+				t.Fatalf("accepted an unknown keyword set %d", st.msgs[i].kwset)
+			}
+			st.kw.flagStrings(st.msgs[i].sys, st.msgs[i].kwset)
+		}
+	})
+}
+
+type discardLog struct{}
+
+func (discardLog) Debug(string, ...any) {}
+func (discardLog) Info(string, ...any)  {}
+func (discardLog) Warn(string, ...any)  {}
+func (discardLog) Error(string, ...any) {}

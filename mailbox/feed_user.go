@@ -79,6 +79,21 @@ type ListSubscription struct {
 	pending  []ListEvent
 	overflow bool
 	closed   bool
+	onReady  func()
+}
+
+// OnReady makes the subscription call fn, besides signalling Ready,
+// whenever events arrive, and at once if some are pending; nil stops it.
+// fn runs on the publisher's goroutine: it must return quickly and must
+// not call into the store.
+func (s *ListSubscription) OnReady(fn func()) {
+	s.mu.Lock()
+	s.onReady = fn
+	pending := len(s.pending) > 0 || s.overflow
+	s.mu.Unlock()
+	if fn != nil && pending {
+		fn()
+	}
 }
 
 // Ready is signalled (capacity one) when Drain has something to return.
@@ -108,6 +123,7 @@ func (s *ListSubscription) Close() error {
 	}
 	s.closed = true
 	s.pending = nil
+	s.onReady = nil
 	s.mu.Unlock()
 	s.hub.remove(s)
 	return nil
@@ -134,11 +150,15 @@ func (s *ListSubscription) push(evs []ListEvent) {
 		}
 		s.pending = append(s.pending, ev)
 	}
+	fn := s.onReady
 	s.mu.Unlock()
 	if pushed {
 		select {
 		case s.ready <- struct{}{}:
 		default:
+		}
+		if fn != nil {
+			fn()
 		}
 	}
 }

@@ -3,7 +3,6 @@ package mailbox
 import (
 	"context"
 	"errors"
-	"reflect"
 	"sync"
 
 	"github.com/mailwire/mailwire/imap/imapserver"
@@ -21,8 +20,6 @@ func (u *imapUser) Notify(ctx context.Context, queueSize int) (imapserver.Notifi
 	n := &imapNotifier{
 		user:  u,
 		ready: make(chan struct{}, 1),
-		reset: make(chan struct{}, 1),
-		stop:  make(chan struct{}),
 		subs:  map[string]*Subscription{},
 	}
 	if w, ok := u.store.(MailboxListWatcher); ok {
@@ -30,22 +27,18 @@ func (u *imapUser) Notify(ctx context.Context, queueSize int) (imapserver.Notifi
 		if err != nil {
 			return nil, imapErr(err)
 		}
+		ls.OnReady(n.signal)
 		n.list = ls
 	}
-	n.done.Add(1)
-	go n.run()
 	return n, nil
 }
 
-// imapNotifier merges the Ready signals of its subscriptions into one
-// channel with a single goroutine (reflect.Select), whatever the number of
+// imapNotifier merges the signals of its subscriptions into one channel
+// through their OnReady callbacks: no goroutine, whatever the number of
 // watched mailboxes.
 type imapNotifier struct {
 	user  *imapUser
 	ready chan struct{}
-	reset chan struct{} // the set of subscriptions changed
-	stop  chan struct{}
-	done  sync.WaitGroup
 
 	mu     sync.Mutex
 	subs   map[string]*Subscription
@@ -55,34 +48,11 @@ type imapNotifier struct {
 	lsBuf  []ListEvent
 }
 
-func (n *imapNotifier) run() {
-	defer n.done.Done()
-	var cases []reflect.SelectCase
-	for {
-		cases = append(cases[:0],
-			reflect.SelectCase{Dir: reflect.SelectRecv, Chan: reflect.ValueOf(n.stop)},
-			reflect.SelectCase{Dir: reflect.SelectRecv, Chan: reflect.ValueOf(n.reset)})
-		n.mu.Lock()
-		if n.list != nil {
-			cases = append(cases, reflect.SelectCase{Dir: reflect.SelectRecv, Chan: reflect.ValueOf(n.list.Ready())})
-		}
-		for _, s := range n.subs {
-			cases = append(cases, reflect.SelectCase{Dir: reflect.SelectRecv, Chan: reflect.ValueOf(s.Ready())})
-		}
-		n.mu.Unlock()
-		for {
-			chosen, _, _ := reflect.Select(cases)
-			if chosen == 0 {
-				return
-			}
-			if chosen == 1 {
-				break
-			}
-			select {
-			case n.ready <- struct{}{}:
-			default:
-			}
-		}
+// signal runs on the publishers' goroutines: it never blocks.
+func (n *imapNotifier) signal() {
+	select {
+	case n.ready <- struct{}{}:
+	default:
 	}
 }
 
@@ -106,6 +76,7 @@ func (n *imapNotifier) Watch(ctx context.Context, names []string) error {
 		if err != nil {
 			return imapErr(err)
 		}
+		sub.OnReady(n.signal)
 		n.subs[name] = sub
 	}
 	for name, sub := range n.subs {
@@ -113,10 +84,6 @@ func (n *imapNotifier) Watch(ctx context.Context, names []string) error {
 			sub.Close()
 			delete(n.subs, name)
 		}
-	}
-	select {
-	case n.reset <- struct{}{}:
-	default:
 	}
 	return nil
 }
@@ -194,7 +161,6 @@ func (n *imapNotifier) Close() error {
 		return nil
 	}
 	n.closed = true
-	close(n.stop)
 	for name, sub := range n.subs {
 		sub.Close()
 		delete(n.subs, name)
@@ -203,6 +169,5 @@ func (n *imapNotifier) Close() error {
 		n.list.Close()
 	}
 	n.mu.Unlock()
-	n.done.Wait()
 	return nil
 }

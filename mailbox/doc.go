@@ -142,10 +142,11 @@
 // durable in groups too, before the group commit and across mailboxes: the
 // bodies staged while the previous flush ran are flushed by one syncfs(2)
 // per file system (Linux 5.8 and later, where syncfs reports writeback
-// errors) instead of one fdatasync each. A lone body, a group after a
-// syncfs slower than 250 ms (another program has much dirty data there; for
-// 10 seconds), a group whose syncfs failed (each body's own result
-// decides), older kernels and other systems use an fdatasync per body.
+// errors) instead of one fdatasync each. A lone body, a group whose syncfs
+// failed (each body's own result decides), the groups of the 10 seconds
+// after three syncfs calls in a row took over a second each (another
+// program keeps the disk busy), older kernels and other systems use an
+// fdatasync per body.
 //
 // # Limits
 //

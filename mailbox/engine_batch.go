@@ -96,6 +96,9 @@ func (e *engine) AppendMany(ctx context.Context, user, mailbox string, msgs []Ap
 			it.cache = e.analyze(it.st)
 		}
 	}
+	for _, it := range items {
+		releaseStaged(it.st)
+	}
 	var uids []uint32
 	committed := false
 	err = e.write(mb, func() ([]Event, error) {

@@ -53,6 +53,7 @@ func (e *engine) Append(ctx context.Context, user, mailbox string, r io.Reader, 
 		stg.discard()
 		return 0, err
 	}
+	releaseStaged(stg)
 	mb.qmu.Lock()
 	mb.queue = append(mb.queue, req)
 	leader := !mb.committing

@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -16,6 +17,11 @@ type mdStaged struct {
 	n        int64
 	unsynced bool // staged with syncNow=false and not synced yet
 
+	// f is the body's descriptor, kept open from staging until the body is
+	// durable (release) so that neither its flush nor its analysis reopens
+	// it by path; nil when maxOpenStaged bodies are open already.
+	f *os.File
+
 	// For the group flush (maildir_flush.go): a directory on the body's
 	// file system and that file system's device.
 	fsys  *os.File
@@ -23,17 +29,48 @@ type mdStaged struct {
 	devOK bool
 }
 
-func (s *mdStaged) size() int64                    { return s.n }
-func (s *mdStaged) reader() (io.ReadCloser, error) { return os.Open(s.path) }
+// maxOpenStaged bounds the descriptors of staged bodies kept open (a big
+// AppendMany stages many bodies before it flushes them).
+const maxOpenStaged = 256
 
-func (s *mdStaged) discard() { os.Remove(s.path) }
+var openStaged atomic.Int32
 
-// sync makes a body staged without syncNow durable. It reopens the file
-// (fsync works per inode) so a big batch does not hold a descriptor per
-// message.
+func (s *mdStaged) size() int64 { return s.n }
+
+func (s *mdStaged) reader() (io.ReadCloser, error) {
+	if s.f != nil {
+		return io.NopCloser(io.NewSectionReader(s.f, 0, s.n)), nil
+	}
+	return os.Open(s.path)
+}
+
+// release closes the body's descriptor; the owner calls it once the body
+// is durable and analysed (the file stays, by path).
+func (s *mdStaged) release() {
+	if s.f != nil {
+		s.f.Close()
+		s.f = nil
+		openStaged.Add(-1)
+	}
+}
+
+func (s *mdStaged) discard() {
+	s.release()
+	os.Remove(s.path)
+}
+
+// sync makes a body staged without syncNow durable: through its open
+// descriptor, or by reopening the file (fsync works per inode).
 func (s *mdStaged) sync() error {
 	if !s.unsynced {
 		return nil
+	}
+	if s.f != nil {
+		err := datasync(s.f)
+		if err == nil {
+			s.unsynced = false
+		}
+		return err
 	}
 	f, err := os.Open(s.path)
 	if err != nil {
@@ -54,7 +91,7 @@ var copyBufs = sync.Pool{New: func() any { b := make([]byte, 64<<10); return &b 
 func (m *mdBox) stage(r io.Reader, limit int64, mtime time.Time, syncNow bool) (staged, error) {
 	name := strconv.FormatInt(time.Now().UnixNano(), 10) + ".P" + strconv.Itoa(m.b.pid) + "Q" + strconv.FormatUint(m.b.counter.Add(1), 10) + ".mailwire"
 	p := filepath.Join(m.dir, "tmp", name)
-	f, err := os.OpenFile(p, os.O_CREATE|os.O_EXCL|os.O_WRONLY, 0o600)
+	f, err := os.OpenFile(p, os.O_CREATE|os.O_EXCL|os.O_RDWR, 0o600)
 	if err != nil {
 		return nil, err
 	}
@@ -72,14 +109,21 @@ func (m *mdBox) stage(r io.Reader, limit int64, mtime time.Time, syncNow bool) (
 	if err == nil && syncNow {
 		err = datasync(f)
 	}
-	if cerr := f.Close(); err == nil {
-		err = cerr
+	keep := err == nil && !syncNow && openStaged.Add(1) <= maxOpenStaged
+	if err == nil && !syncNow && !keep {
+		openStaged.Add(-1)
+	}
+	if !keep {
+		if cerr := f.Close(); err == nil {
+			err = cerr
+		}
+		f = nil
 	}
 	if err != nil {
 		os.Remove(p)
 		return nil, err
 	}
-	s := &mdStaged{path: p, n: n, unsynced: !syncNow, fsys: m.dirs[dirNew]}
+	s := &mdStaged{path: p, n: n, unsynced: !syncNow, f: f, fsys: m.dirs[dirNew]}
 	if s.unsynced {
 		s.dev, s.devOK = fileSystemID(s.fsys)
 	}

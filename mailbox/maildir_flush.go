@@ -20,17 +20,20 @@ import (
 // (commitLoop). A lone body gets its own fdatasync, which writes nothing
 // of other programs.
 //
-// syncfs also writes what other programs left dirty on the file system. If
-// one call takes longer than syncfsSlow (a big writer shares the file
-// system), bodies go back to parallel fdatasyncs for syncfsBackoff. On
+// syncfs also writes what other programs left dirty on the file system:
+// the first call may take long, the following ones only write what was
+// dirtied since. If syncfsSlowRuns calls in a row take longer than
+// syncfsSlow (a writer keeps the disk saturated), bodies go back to
+// parallel fdatasyncs for syncfsBackoff. On
 // kernels before 5.8 syncfs does not report writeback errors; there, and
 // on other systems, every body gets its own fdatasync.
 
 var errNoSyncfs = errors.New("mailbox: syncfs not supported")
 
 const (
-	syncfsSlow    = 250 * time.Millisecond
-	syncfsBackoff = 10 * time.Second
+	syncfsSlow     = time.Second
+	syncfsSlowRuns = 3
+	syncfsBackoff  = 10 * time.Second
 )
 
 // bodyFlush is one staged body waiting for its group's flush.
@@ -50,6 +53,7 @@ type bodyFlusher struct {
 	mu        sync.Mutex
 	pending   []*bodyFlush
 	running   bool
+	slowRuns  atomic.Int32 // consecutive syncfs calls slower than syncfsSlow
 	slowUntil atomic.Int64 // unix nanoseconds: per-file fdatasync until then
 	noSyncfs  atomic.Bool  // syncfs failed with ENOSYS or similar
 	syncfs    func(s *mdStaged) error
@@ -65,6 +69,14 @@ func startSync(st staged) (*bodyFlush, error) {
 		return nil, st.sync()
 	}
 	return bodies.start(s), nil
+}
+
+// releaseStaged closes a Maildir body's descriptor once it is durable and
+// analysed.
+func releaseStaged(st staged) {
+	if s, ok := st.(*mdStaged); ok {
+		s.release()
+	}
 }
 
 // syncStaged makes st durable, sharing the flush with concurrent appends.
@@ -169,7 +181,10 @@ func (bf *bodyFlusher) flushFS(g []*bodyFlush) {
 	if len(g) > 1 && time.Now().UnixNano() >= bf.slowUntil.Load() && !bf.noSyncfs.Load() {
 		t := time.Now()
 		err := bf.syncfs(g[0].s)
-		if d := time.Since(t); d > syncfsSlow {
+		if time.Since(t) <= syncfsSlow {
+			bf.slowRuns.Store(0)
+		} else if bf.slowRuns.Add(1) >= syncfsSlowRuns {
+			bf.slowRuns.Store(0)
 			bf.slowUntil.Store(time.Now().Add(syncfsBackoff).UnixNano())
 		}
 		if err == nil {

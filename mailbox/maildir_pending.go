@@ -312,6 +312,9 @@ func (m *mdBox) applyRenames(st *mstate, verify bool) bool {
 	if len(m.fl.pending) == 0 {
 		m.fl.since = time.Time{}
 	}
+	if verify {
+		m.fl.names = nil // the scan cache lives until the next quiet period
+	}
 	if touched[0] || touched[1] {
 		if err := m.syncDirs(touched); err != nil {
 			m.b.opts.Logger.Error("mailbox: flag rename", "dir", m.dir, "err", err)

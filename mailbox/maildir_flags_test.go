@@ -4,6 +4,7 @@ import (
 	"context"
 	"io"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"slices"
 	"sort"
@@ -505,5 +506,36 @@ func TestKeywordsBeyondLetters(t *testing.T) {
 	l, _ = s.List(ctx, "u", "INBOX")
 	if len(l[0].Flags) != 27 || slices.Contains(l[0].Flags, "kBa") {
 		t.Fatalf("rebuilt with %v", l[0].Flags)
+	}
+}
+
+// Another Maildir program (Python's mailbox module) reading the folder
+// while the store stays open sees a flag change once the timer applied its
+// renames, keywords as dovecot-keywords letters included.
+func TestFlagRenamesSeenByPythonWhileOpen(t *testing.T) {
+	py := needPython(t)
+	defer mailbox.SetSyncTiming(20*time.Millisecond, 0)()
+	ctx := context.Background()
+	dir := t.TempDir()
+	s := openMD(t, dir)
+	defer s.Close()
+	s.CreateUser(ctx, "u", "p")
+	list := fill(t, s, 2)
+	if _, err := s.StoreFlags(ctx, "u", "INBOX", uidsOf(list), mailbox.FlagsAdd, []string{`\Flagged`, "$Important"}, 0); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, "the timer's renames", func() bool { return mailbox.PendingFlagRenames(s) == 0 })
+	script := `
+import mailbox, sys
+md = mailbox.Maildir(sys.argv[1], factory=None, create=False)
+print(" ".join(sorted(m.get_flags() for m in md)))
+print(open(sys.argv[1] + "/dovecot-keywords").read().strip())
+`
+	out, err := exec.Command(py, "-c", script, filepath.Join(dir, "u", "Maildir")).CombinedOutput()
+	if err != nil {
+		t.Fatalf("python: %v\n%s", err, out)
+	}
+	if got := strings.TrimSpace(string(out)); got != "FSa Fa\n0 $Important" {
+		t.Fatalf("python sees:\n%s", got)
 	}
 }

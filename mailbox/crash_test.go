@@ -72,9 +72,11 @@ func crashChild(dir string) {
 	}
 	if _, err := s.ScramCredentials(ctx, "crash"); err != nil {
 		s.CreateUser(ctx, "crash", "pw")
-		s.CreateMailbox(ctx, "crash", "Work", "")
 		fmt.Println("READY-NEW")
 	}
+	// On every start, not only with the user: a kill between CreateUser
+	// and CreateMailbox must not leave a restarted child without "Work".
+	s.CreateMailbox(ctx, "crash", "Work", "")
 	out := bufio.NewWriter(os.Stdout)
 	var mu sync.Mutex
 	emit := func(line string) {

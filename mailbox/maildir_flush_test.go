@@ -1,13 +1,17 @@
 package mailbox
 
 import (
+	"bytes"
 	"errors"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
+	"strings"
 	"sync"
 	"syscall"
 	"testing"
+	"testing/iotest"
 )
 
 // stagedFiles writes n unsynced bodies as stage would, on "device" 1.
@@ -161,4 +165,32 @@ func TestKernelAtLeast(t *testing.T) {
 			t.Errorf("kernelAtLeast(%q) = %v", tc.rel, got)
 		}
 	}
+}
+
+// TestCopyFull: bytes arrive in small chunks and leave in buffer-sized
+// writes; read errors other than EOF are returned.
+func TestCopyFull(t *testing.T) {
+	var w chunkWriter
+	src := strings.Repeat("0123456789", 1000) // 10,000 bytes
+	n, err := copyFull(&w, iotest.OneByteReader(strings.NewReader(src)), make([]byte, 4096))
+	if err != nil || n != int64(len(src)) || w.b.String() != src {
+		t.Fatalf("copied %d, %v", n, err)
+	}
+	if want := []int{4096, 4096, 1808}; !slices.Equal(w.sizes, want) {
+		t.Errorf("writes %v, want %v", w.sizes, want)
+	}
+	_, err = copyFull(&w, iotest.TimeoutReader(strings.NewReader(src)), make([]byte, 16))
+	if !errors.Is(err, iotest.ErrTimeout) {
+		t.Errorf("read error: %v", err)
+	}
+}
+
+type chunkWriter struct {
+	b     bytes.Buffer
+	sizes []int
+}
+
+func (w *chunkWriter) Write(p []byte) (int, error) {
+	w.sizes = append(w.sizes, len(p))
+	return w.b.Write(p)
 }

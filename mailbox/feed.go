@@ -52,7 +52,7 @@ func (f *Feed) Subscribe(capacity int) *Subscription {
 	if capacity <= 0 {
 		capacity = 1024
 	}
-	s := &Subscription{feed: f, max: capacity, ready: make(chan struct{}, 1)}
+	s := &Subscription{feed: f, max: capacity}
 	f.mu.Lock()
 	if f.subs == nil {
 		f.subs = make(map[*Subscription]struct{})
@@ -123,11 +123,13 @@ func (s *Subscription) push(evs []Event) {
 	} else {
 		s.pending = append(s.pending, evs...)
 	}
-	fn := s.onReady
+	fn, ready := s.onReady, s.ready
 	s.mu.Unlock()
-	select {
-	case s.ready <- struct{}{}:
-	default:
+	if ready != nil {
+		select {
+		case ready <- struct{}{}:
+		default:
+		}
 	}
 	if fn != nil {
 		fn()
@@ -152,7 +154,20 @@ func (s *Subscription) OnReady(fn func()) {
 
 // Ready is signalled (with capacity one: several events may be behind one
 // signal) when Drain has something to return.
-func (s *Subscription) Ready() <-chan struct{} { return s.ready }
+//
+// The channel is made on the first call (a subscriber woken through
+// OnReady never needs one), already signalled if events are pending.
+func (s *Subscription) Ready() <-chan struct{} {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.ready == nil {
+		s.ready = make(chan struct{}, 1)
+		if len(s.pending) > 0 || s.overflow {
+			s.ready <- struct{}{}
+		}
+	}
+	return s.ready
+}
 
 // Drain appends the pending events to dst and returns it. After an
 // overflow it returns a single EventOverflow (followed by EventGone if the

@@ -127,6 +127,8 @@ func (c *conn) shutdown() {
 func (c *conn) serve() {
 	c.ctx, c.cancel = context.WithCancel(context.Background())
 	defer c.cleanup()
+	// A channel, not a mutex: testing/synctest counts a goroutine blocked
+	// on a channel as durably blocked (timeout tests), not on a mutex.
 	c.workDone = make(chan bool, 1)
 	for c.work() {
 		c.park()

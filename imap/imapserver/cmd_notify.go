@@ -50,6 +50,12 @@ func (c *conn) cmdNotify(bool) *status {
 	}
 	c.resetNotify()
 	c.notify = ns
+	if c.sel != nil {
+		// Messages already in the view, or announced by this command's
+		// implicit NOOP, get no MessageNew FETCH.
+		ns.fetchSel = c.sel
+		ns.fetchedUID = c.sel.view.lastUID()
+	}
 	if wantStatus {
 		// §3.1: STATUS for every watched mailbox but the selected one
 		// before the tagged OK.

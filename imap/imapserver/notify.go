@@ -84,6 +84,12 @@ type notifyState struct {
 	selEvents notifyEvents
 	delayed   bool       // SELECTED-DELAYED: expunges wait for a command (§6.1.2)
 	fetch     *fetchPlan // MessageNew's fetch-att for the selected mailbox
+	// fetchSel and fetchedUID: the highest UID of the selected mailbox
+	// whose MessageNew FETCH was sent (or that was there before), so that
+	// messages a command's end already announced with EXISTS still get
+	// their FETCH.
+	fetchSel   *selected
+	fetchedUID uint32
 	groups    []notifyGroup
 	anyList   bool // some group asks for MailboxName or SubscriptionChange
 	subFilter bool // some group uses SUBSCRIBED: resubscribe on changes
@@ -215,10 +221,14 @@ func (c *conn) notifySelected(ns *notifyState, allowExpunge bool) {
 		held = v.pendingFlags
 		v.pendingFlags = nil
 	}
-	var before uint32
-	if n := len(v.uids); n > 0 {
-		before = v.uids[n-1]
+	if ns.fetchSel != c.sel {
+		ns.fetchSel = c.sel
+		ns.fetchedUID = 0
+		if n := len(v.uids); n > 0 {
+			ns.fetchedUID = v.uids[n-1]
+		}
 	}
+	before := ns.fetchedUID
 	c.sendUpdates(allowExpunge)
 	if held != nil {
 		if v.pendingFlags == nil {
@@ -230,9 +240,15 @@ func (c *conn) notifySelected(ns *notifyState, allowExpunge bool) {
 		}
 	}
 	n := len(v.uids)
-	if ns.fetch == nil || n == 0 || v.uids[n-1] <= before {
+	if n == 0 || v.uids[n-1] <= before {
 		return
 	}
+	ns.fetchedUID = v.uids[n-1]
+	if ns.fetch == nil {
+		return
+	}
+	// Messages this session appended itself get their FETCH too (§5.2
+	// SHOULD NOT): the view cannot tell them from others' here.
 	lo, hi := before+1, v.uids[n-1]
 	set := numSet{set: imap.SeqSet{{Start: lo, Stop: hi}}, ranges: []numRange{{lo, hi}}}
 	if st := c.fetch(set, true, ns.fetch); st.kind != "OK" {

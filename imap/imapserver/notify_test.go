@@ -357,3 +357,23 @@ func TestNotifyWithoutBackendSupport(t *testing.T) {
 	a.expect("n1 NOTIFY SET (personal (MessageNew MessageExpunge))", "n1 NO")
 	a.mustOK("n2 NOTIFY SET (selected (MessageNew MessageExpunge))")
 }
+
+// A message that arrives while a command runs is announced with EXISTS at
+// the command's end and still gets its MessageNew FETCH right after.
+func TestNotifyFetchAfterCommandEnd(t *testing.T) {
+	ts, _ := startNotifyServer(t, nil)
+	a := ts.dial(t).login()
+	a.mustOK("e ENABLE IMAP4rev2")
+	a.selectBox("INBOX")
+	a.mustOK("n1 NOTIFY SET (selected (MessageNew (UID) MessageExpunge))")
+	// The literal wait holds a inside APPEND while the message arrives.
+	a.send("n2 APPEND Sent {" + itoa(len(simpleMsg)) + "}\r\n")
+	a.readLine()
+	ts.b.appendMsg("INBOX", simpleMsg)
+	a.send(simpleMsg + "\r\n")
+	a.next("* 1 EXISTS")
+	if l := a.readLine(); !strings.HasPrefix(l, "n2 OK") {
+		t.Fatalf("got %q", l)
+	}
+	a.next("* 1 FETCH (UID 1)")
+}

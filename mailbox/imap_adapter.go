@@ -605,3 +605,11 @@ func (x *imapMessage) Structure() []byte {
 	}
 	return blob
 }
+
+// VanishedSince implements imapserver.VanishedSincer with the store's
+// expunge tombstones, so QRESYNC names only what was expunged since the
+// client's MODSEQ (RFC 7162 §3.2.5.1).
+func (m *imapMailbox) VanishedSince(ctx context.Context, modseq uint64) ([]uint32, error) {
+	uids, err := m.u.store.VanishedSince(ctx, m.u.name, m.name, modseq)
+	return uids, imapErr(err)
+}

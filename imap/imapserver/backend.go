@@ -217,6 +217,16 @@ type Mailbox interface {
 	Close() error
 }
 
+// VanishedSincer is an optional Mailbox interface: the backend's expunge
+// tombstones. VanishedSince returns the UIDs expunged with a MODSEQ above
+// modseq (a superset is allowed when old tombstones were collapsed, RFC
+// 7162 §3.2.5.1). With it, QRESYNC's VANISHED (EARLIER) and UID FETCH
+// (VANISHED) name only what changed since the client's MODSEQ instead of
+// every gap in the UID range.
+type VanishedSincer interface {
+	VanishedSince(ctx context.Context, modseq uint64) ([]uint32, error)
+}
+
 // StoreOp is the kind of STORE.
 type StoreOp int
 

@@ -336,13 +336,21 @@ func (c *conn) parseQresync() *qresyncParams {
 }
 
 // qresyncSelect sends VANISHED (EARLIER) and FETCH for what changed since
-// the client's MODSEQ (RFC 7162 §3.2.5.1). Without expunge tombstones the
-// server reports every known UID that no longer exists, which the RFC
-// permits.
+// the client's MODSEQ (RFC 7162 §3.2.5.1). With the backend's expunge
+// tombstones (VanishedSincer) VANISHED names the UIDs expunged since that
+// MODSEQ (limited to known-uids when given); without them the server
+// reports every known UID that no longer exists, which the RFC permits.
 func (c *conn) qresyncSelect(q *qresyncParams) {
 	v := &c.sel.view
 	var vanished []uint32
-	if q.knownUIDs != nil {
+	if tomb, ok := c.tombstones(q.modSeq); ok {
+		for _, u := range tomb {
+			if q.knownUIDs != nil && !q.knownUIDs.set.Contains(u) {
+				continue
+			}
+			vanished = append(vanished, u)
+		}
+	} else if q.knownUIDs != nil {
 		for _, r := range q.knownUIDs.ranges {
 			lo, hi := r.lo, r.hi
 			if lo > hi {
@@ -392,4 +400,28 @@ func normalizeUIDs(u []uint32) []uint32 {
 		out = append(out, uint32(x))
 	}
 	return out
+}
+
+// tombstones asks a VanishedSincer backend for the UIDs expunged after
+// modseq, keeping only those this session's view no longer has (an expunge
+// that raced with SELECT is reported later through the change feed). ok is
+// false when the backend cannot tell.
+func (c *conn) tombstones(modseq uint64) ([]uint32, bool) {
+	vs, ok := c.sel.mbox.(VanishedSincer)
+	if !ok {
+		return nil, false
+	}
+	uids, err := vs.VanishedSince(c.ctx, modseq)
+	if err != nil {
+		c.log.Warn("imapserver: VanishedSince", "err", err)
+		return nil, false
+	}
+	v := &c.sel.view
+	out := uids[:0:0]
+	for _, u := range uids {
+		if _, in := v.find(u); !in {
+			out = append(out, u)
+		}
+	}
+	return normalizeUIDs(out), true
 }

@@ -34,7 +34,7 @@ func (c *conn) fetch(set numSet, uid bool, p *fetchPlan) *status {
 		return bad("Invalid message sequence number")
 	}
 	if p.vanished {
-		c.fetchVanished(set)
+		c.fetchVanished(set, p.changedSince)
 	}
 	if p.changedSince > 0 {
 		kept := idx[:0]
@@ -365,11 +365,14 @@ func partialBytes(data []byte, s *sectionItem) []byte {
 	return data
 }
 
-// fetchVanished sends VANISHED (EARLIER) for UID FETCH ... (VANISHED)
-// (RFC 7162 §3.2.6): UIDs of the set that are not in the view.
-func (c *conn) fetchVanished(set numSet) {
+// fetchVanished sends VANISHED (EARLIER) for UID FETCH ... (CHANGEDSINCE
+// modseq VANISHED) (RFC 7162 §3.2.6): the UIDs of the set expunged since
+// modseq when the backend keeps tombstones, else every UID of the set that
+// is not in the view (a superset, which the RFC permits).
+func (c *conn) fetchVanished(set numSet, modseq uint64) {
 	v := &c.sel.view
 	var out []uint32
+	tomb, haveTomb := c.tombstones(modseq)
 	for _, r := range set.ranges {
 		lo, hi := r.lo, r.hi
 		if lo == 0 || hi == 0 {
@@ -386,6 +389,26 @@ func (c *conn) fetchVanished(set numSet) {
 		}
 		if lo > hi {
 			lo, hi = hi, lo
+		}
+		if haveTomb {
+			// "*" here is any UID: an expunged last message is above the
+			// view's last UID.
+			tlo, thi := r.lo, r.hi
+			if tlo == 0 {
+				tlo = ^uint32(0)
+			}
+			if thi == 0 {
+				thi = ^uint32(0)
+			}
+			if tlo > thi {
+				tlo, thi = thi, tlo
+			}
+			for _, u := range tomb {
+				if u >= tlo && u <= thi {
+					out = append(out, u)
+				}
+			}
+			continue
 		}
 		if hi-lo > 1<<20 {
 			hi = lo + 1<<20

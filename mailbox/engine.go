@@ -545,6 +545,7 @@ func (e *engine) SetMetadata(ctx context.Context, user, mailbox, key string, val
 		m = &mm
 		defer func() { u.rec.MailboxMeta[name] = mm }()
 	}
+	old, existed := (*m)[key]
 	if value == nil {
 		delete(*m, key)
 	} else {
@@ -553,7 +554,18 @@ func (e *engine) SetMetadata(ctx context.Context, user, mailbox, key string, val
 		}
 		(*m)[key] = append([]byte(nil), value...)
 	}
-	return e.be.saveDB(e.db)
+	if err := e.be.saveDB(e.db); err != nil {
+		return err
+	}
+	if changed := value == nil && existed || value != nil && (!existed || string(old) != string(value)); changed {
+		// NOTIFY MailboxMetadataChange / ServerMetadataChange (feed_user.go).
+		ev := ListEvent{Kind: ListMetadata, Entry: key}
+		if mailbox != "" {
+			ev.Name, _ = canonName(mailbox)
+		}
+		e.publishList(ctx, u.name, ev)
+	}
+	return nil
 }
 
 func (e *engine) mustExist(u *userState, name string) error {

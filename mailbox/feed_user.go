@@ -6,7 +6,8 @@ import (
 )
 
 // This file is the per-user feed of mailbox-list changes: mailboxes
-// created, deleted and renamed, and subscriptions changed. Store.Watch
+// created, deleted and renamed, subscriptions changed, and METADATA
+// entries set or deleted (RFC 5465 §5.6, §5.7). Store.Watch
 // reports what happens inside one mailbox; IMAP NOTIFY (RFC 5465 §5.4,
 // §5.5) also needs to know when the list of mailboxes itself changes.
 //
@@ -24,6 +25,11 @@ const (
 	ListSubscribe                            // Name was subscribed
 	ListUnsubscribe                          // Name was unsubscribed
 	ListOverflow                             // events were lost: re-read the list
+	// ListMetadata: metadata entry Entry of mailbox Name was set or
+	// deleted. Name "" is the user's server metadata: the store keeps
+	// server entries per user (GetMetadata(user, "")), so only that
+	// user's watchers hear of them.
+	ListMetadata
 )
 
 func (k ListEventKind) String() string {
@@ -40,6 +46,8 @@ func (k ListEventKind) String() string {
 		return "unsubscribe"
 	case ListOverflow:
 		return "overflow"
+	case ListMetadata:
+		return "metadata"
 	}
 	return "unknown"
 }
@@ -49,6 +57,7 @@ type ListEvent struct {
 	Kind    ListEventKind
 	Name    string
 	OldName string // ListRename
+	Entry   string // ListMetadata
 	// origin is the Done channel of the context of the call that caused
 	// the event (nil for contexts that are never cancelled).
 	origin <-chan struct{}

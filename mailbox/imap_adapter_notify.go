@@ -11,7 +11,7 @@ import (
 // This file makes the IMAP adapter an imapserver.NotifyUser (RFC 5465
 // NOTIFY): message changes in watched mailboxes come from Store.Watch, one
 // subscription per mailbox; mailbox-list changes from the per-user list
-// feed (feed_user.go) when the store offers one.
+// feed (feed_user.go) when the store offers one, METADATA changes too.
 
 var _ imapserver.NotifyUser = (*imapUser)(nil)
 
@@ -113,6 +113,9 @@ func (n *imapNotifier) Events() ([]imapserver.NotifyEvent, bool) {
 				k = imapserver.NotifySubscribe
 			case ListUnsubscribe:
 				k = imapserver.NotifyUnsubscribe
+			case ListMetadata:
+				out = append(out, imapserver.NotifyEvent{Kind: imapserver.NotifyMetadata, Name: ev.Name, Entry: ev.Entry})
+				continue
 			case ListOverflow:
 				overflow = true
 				continue

@@ -82,6 +82,12 @@ type UnilateralHandler struct {
 	// command asked for: NOTIFY's notifications (RFC 5465 §5, notify.go).
 	MailboxStatus func(d *imap.StatusData)
 	List          func(d *imap.ListData)
+	// Metadata receives unsolicited METADATA responses: the names of
+	// the entries of mailbox ("" for the server) that were set or
+	// deleted, for NOTIFY's MailboxMetadataChange and
+	// ServerMetadataChange (RFC 5465 §5.6, §5.7; RFC 5464 §4.4.2). Read
+	// the values with GetMetadata.
+	Metadata func(mailbox string, entries []string)
 	// ESearch receives ESEARCH responses no pending command claims: the
 	// ADDTO/REMOVEFROM updates of a SEARCH or SORT sent with ReturnUpdate
 	// (RFC 5267 §4.3); Tag names the search (SearchCommand.Tag).

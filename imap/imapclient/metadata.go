@@ -24,6 +24,11 @@ type MetadataOptions struct {
 type MetadataData struct {
 	Mailbox string
 	Entries map[string][]byte
+	// changed holds, in wire order, the entry names of an unsolicited
+	// METADATA response (RFC 5464 §4.4.2), which carries no values; such
+	// a response goes to UnilateralHandler.Metadata, never to a
+	// GETMETADATA.
+	changed []string
 }
 
 // GetMetadataCommand is a GETMETADATA in flight.
@@ -100,7 +105,7 @@ func (c *Client) GetMetadata(mailbox string, entries []string, opts *MetadataOpt
 		cmd.wantsData = func(k string) bool { return k == "METADATA" }
 		cmd.onData = func(u *untagged) bool {
 			d, ok := u.ext.(*MetadataData)
-			if !ok || d.Mailbox != mailbox && !strings.EqualFold(d.Mailbox, mailbox) {
+			if !ok || d.changed != nil || d.Mailbox != mailbox && !strings.EqualFold(d.Mailbox, mailbox) {
 				return false
 			}
 			if g.data == nil {
@@ -177,6 +182,7 @@ func (c *Client) readMetadata() (*MetadataData, error) {
 				return nil, err
 			}
 			md.Entries[en] = nil
+			md.changed = append(md.changed, en)
 			if !d.Accept(' ') {
 				return md, nil
 			}

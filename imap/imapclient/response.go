@@ -498,6 +498,10 @@ func (c *Client) dispatch(u *untagged) {
 		if h.List != nil && u.list != nil {
 			h.List(u.list)
 		}
+	case "METADATA": // NOTIFY (RFC 5465 §5.6, §5.7), metadata.go
+		if d, ok := u.ext.(*MetadataData); ok && h.Metadata != nil && d.changed != nil {
+			h.Metadata(d.Mailbox, d.changed)
+		}
 	}
 }
 

@@ -320,6 +320,11 @@ const (
 	NotifyRename                      // OldName and its children became Name
 	NotifySubscribe                   // Name was subscribed
 	NotifyUnsubscribe                 // Name was unsubscribed
+	// NotifyMetadata: the METADATA entry Entry of mailbox Name (of the
+	// server when Name is "") was set or deleted (RFC 5465 §5.6, §5.7).
+	// Backends should not report changes the watching session made
+	// itself (§5 SHOULD NOT).
+	NotifyMetadata
 )
 
 // NotifyEvent is one entry of a Notifier.
@@ -328,4 +333,5 @@ type NotifyEvent struct {
 	Name    string
 	OldName string     // NotifyRename
 	Change  ChangeKind // NotifyMessages
+	Entry   string     // NotifyMetadata: the entry name, lower case
 }

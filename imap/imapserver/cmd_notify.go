@@ -138,6 +138,10 @@ func (c *conn) parseEventGroup() parsedGroup {
 			g.events |= evMailboxName
 		case "SUBSCRIPTIONCHANGE":
 			g.events |= evSubscriptionChange
+		case "MAILBOXMETADATACHANGE":
+			g.events |= evMailboxMetadata
+		case "SERVERMETADATACHANGE":
+			g.events |= evServerMetadata
 		case "ANNOTATIONCHANGE":
 			g.annotation = true
 			g.unsupported = true
@@ -185,7 +189,7 @@ func (c *conn) buildNotify(groups []parsedGroup) (*notifyState, *status) {
 				return nil, bad("Only one of SELECTED and SELECTED-DELAYED may be given")
 			}
 			selSeen = true
-			if g.events&evList != 0 {
+			if g.events&(evList|evMeta) != 0 {
 				return nil, bad("SELECTED takes message events only")
 			}
 		} else if g.fetch != nil {
@@ -224,6 +228,9 @@ func (c *conn) buildNotify(groups []parsedGroup) (*notifyState, *status) {
 			ns.groups = append(ns.groups, g.notifyGroup)
 			if g.events&evList != 0 {
 				ns.anyList = true
+			}
+			if g.events&evServerMetadata != 0 {
+				ns.serverMeta = true
 			}
 			if g.filter == filterSubscribed {
 				ns.subFilter = true

@@ -22,14 +22,19 @@ const (
 	evFlagChange
 	evMailboxName
 	evSubscriptionChange
+	evMailboxMetadata // MailboxMetadataChange (§5.6)
+	evServerMetadata  // ServerMetadataChange (§5.7): a user event
 
 	evMessage = evMessageNew | evMessageExpunge | evFlagChange
 	evList    = evMailboxName | evSubscriptionChange
+	evMeta    = evMailboxMetadata | evServerMetadata
 )
 
 // notifySupported lists the events this server reports, for BADEVENT
 // (RFC 5465 §3.1: the code MUST list all supported events).
-const notifySupported = "MessageNew MessageExpunge FlagChange MailboxName SubscriptionChange"
+// MailboxMetadataChange and ServerMetadataChange are REQUIRED because
+// METADATA and METADATA-SERVER are announced (§5.6, §5.7).
+const notifySupported = "MessageNew MessageExpunge FlagChange MailboxName SubscriptionChange MailboxMetadataChange ServerMetadataChange"
 
 // filterKind is the mailbox specifier of an event group (RFC 5465 §6).
 type filterKind uint8
@@ -90,9 +95,12 @@ type notifyState struct {
 	// their FETCH.
 	fetchSel   *selected
 	fetchedUID uint32
-	groups    []notifyGroup
-	anyList   bool // some group asks for MailboxName or SubscriptionChange
-	subFilter bool // some group uses SUBSCRIBED: resubscribe on changes
+	groups     []notifyGroup
+	anyList    bool // some group asks for MailboxName or SubscriptionChange
+	// serverMeta: some group asks for ServerMetadataChange, which does
+	// not depend on its mailbox filter (§5.7).
+	serverMeta bool
+	subFilter  bool // some group uses SUBSCRIBED: resubscribe on changes
 
 	notifier Notifier
 	// watched maps the watched mailboxes to their message events.
@@ -108,10 +116,16 @@ type notifyState struct {
 
 // listEvents returns the union of list events the groups ask for name.
 func (ns *notifyState) listEvents(name string, subscribed bool) notifyEvents {
+	return ns.mailboxEvents(name, subscribed, evList)
+}
+
+// mailboxEvents returns the union of the events in mask that the groups
+// matching name ask for.
+func (ns *notifyState) mailboxEvents(name string, subscribed bool, mask notifyEvents) notifyEvents {
 	var ev notifyEvents
 	for i := range ns.groups {
-		if ns.groups[i].events&evList != 0 && ns.groups[i].matches(name, subscribed) {
-			ev |= ns.groups[i].events & evList
+		if ns.groups[i].events&mask != 0 && ns.groups[i].matches(name, subscribed) {
+			ev |= ns.groups[i].events & mask
 		}
 	}
 	return ev
@@ -271,6 +285,7 @@ func (c *conn) notifyOthers(ns *notifyState) {
 	}
 	var (
 		lists    []pendingList
+		meta     pendingMetadata
 		dirty    map[string]ChangeKind // bit set of 1<<ChangeKind
 		relist   bool
 		selected string
@@ -326,8 +341,17 @@ func (c *conn) notifyOthers(ns *notifyState) {
 			if (ns.listEvents(ev.Name, true)|ns.listEvents(ev.Name, false))&evSubscriptionChange != 0 {
 				addList(pendingList{name: ev.Name, kind: ev.Kind})
 			}
+		case NotifyMetadata:
+			// §5.7: server entries go to every ServerMetadataChange
+			// group; §5.6: mailbox entries to groups matching the
+			// mailbox, whether it is selected or not.
+			if ev.Name == "" && ns.serverMeta ||
+				ev.Name != "" && ns.mailboxEvents(ev.Name, ns.subscribed[ev.Name], evMailboxMetadata) != 0 {
+				meta.add(ev.Name, ev.Entry)
+			}
 		}
 	}
+	c.writeNotifyMetadata(&meta)
 	if len(lists) > 0 || relist {
 		all, err := c.notifyMailboxList()
 		if err != nil {
@@ -437,6 +461,47 @@ func (c *conn) writeNotifyLists(lists []pendingList, all []MailboxInfo) {
 			b = append(b, ` ("OLDNAME" (`...)
 			b = appendAString(b, c.encodeMailbox(l.oldName))
 			b = append(b, "))"...)
+		}
+		b = append(b, "\r\n"...)
+		c.bw.Write(b)
+	}
+}
+
+// pendingMetadata collects the changed METADATA entries of one batch of
+// events per mailbox, in order of arrival, without repeats.
+type pendingMetadata struct {
+	names   []string
+	entries map[string][]string
+}
+
+func (p *pendingMetadata) add(name, entry string) {
+	if p.entries == nil {
+		p.entries = make(map[string][]string)
+	}
+	cur, seen := p.entries[name]
+	if !seen {
+		p.names = append(p.names, name)
+	}
+	if !slices.Contains(cur, entry) {
+		p.entries[name] = append(cur, entry)
+	}
+}
+
+// writeNotifyMetadata sends one unsolicited METADATA response per mailbox
+// ("" for the server) naming the changed entries, deleted ones included
+// (RFC 5465 §5.6, §5.7; RFC 5464 §4.4.2: entry names without values).
+func (c *conn) writeNotifyMetadata(p *pendingMetadata) {
+	var b []byte
+	for _, name := range p.names {
+		b = append(b[:0], "* METADATA "...)
+		if name == "" {
+			b = append(b, `""`...)
+		} else {
+			b = appendAString(b, c.encodeMailbox(name))
+		}
+		for _, e := range p.entries[name] {
+			b = append(b, ' ')
+			b = appendAString(b, e)
 		}
 		b = append(b, "\r\n"...)
 		c.bw.Write(b)

@@ -14,6 +14,7 @@ type notifyBackend struct {
 	*memBackend
 	mu        sync.Mutex
 	notifiers map[*fakeNotifier]struct{}
+	meta      map[string]map[string][]byte // METADATA by mailbox (notify_metadata_test.go)
 }
 
 func newNotifyBackend() *notifyBackend {

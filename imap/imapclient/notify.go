@@ -81,7 +81,9 @@ var errNoGroups = errors.New("imapclient: NOTIFY SET needs at least one event gr
 // Notify sends NOTIFY SET (RFC 5465 §3.1); a nil opts sends NOTIFY NONE.
 // Once it succeeds the server sends notifications at any time, also
 // between commands: STATUS and LIST responses arrive at
-// UnilateralHandler.MailboxStatus and List, EXISTS, EXPUNGE (or VANISHED)
+// UnilateralHandler.MailboxStatus and List, METADATA entry names
+// (MailboxMetadataChange, ServerMetadataChange) at Metadata, EXISTS,
+// EXPUNGE (or VANISHED)
 // and FETCH at the usual handler functions, and an overflow as an untagged
 // OK [NOTIFICATIONOVERFLOW] at UnilateralHandler.Status (notifications are
 // then off).

@@ -131,7 +131,7 @@ func TestNotifyErrors(t *testing.T) {
 	addr := startServer(t)
 	c := login(t, addr, nil)
 	_, err := c.Notify(&imapclient.NotifyOptions{Groups: []imapclient.NotifyGroup{
-		{Filter: imapclient.NotifyPersonal, Events: []imapclient.NotifyEvent{imapclient.NotifyServerMetadataChange}},
+		{Filter: imapclient.NotifyPersonal, Events: []imapclient.NotifyEvent{imapclient.NotifyMessageNew, imapclient.NotifyMessageExpunge, imapclient.NotifyAnnotationChange}},
 	}}).Wait()
 	var ie *imap.Error
 	if !errors.As(err, &ie) || ie.Code != imap.CodeBadEvent || !strings.Contains(ie.CodeArg, "MessageNew") {

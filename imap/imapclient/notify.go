@@ -83,10 +83,9 @@ var errNoGroups = errors.New("imapclient: NOTIFY SET needs at least one event gr
 // between commands: STATUS and LIST responses arrive at
 // UnilateralHandler.MailboxStatus and List, METADATA entry names
 // (MailboxMetadataChange, ServerMetadataChange) at Metadata, EXISTS,
-// EXPUNGE (or VANISHED)
-// and FETCH at the usual handler functions, and an overflow as an untagged
-// OK [NOTIFICATIONOVERFLOW] at UnilateralHandler.Status (notifications are
-// then off).
+// EXPUNGE (or VANISHED) and FETCH at the usual handler functions, and an
+// overflow as an untagged OK [NOTIFICATIONOVERFLOW] at
+// UnilateralHandler.Status (notifications are then off).
 func (c *Client) Notify(opts *NotifyOptions) *NotifyCommand {
 	n := &NotifyCommand{}
 	if opts != nil && len(opts.Groups) == 0 {

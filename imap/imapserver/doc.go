@@ -66,15 +66,17 @@
 // and UID SORT only); NOTIFY (RFC 5465, cmd_notify.go: NOTIFY SET [STATUS]
 // with SELECTED, SELECTED-DELAYED, INBOXES (treated as PERSONAL, §6.3),
 // PERSONAL, SUBSCRIBED, SUBTREE and MAILBOXES; events MessageNew with
-// fetch attributes, MessageExpunge, FlagChange, MailboxName and
-// SubscriptionChange, others refused with NO [BADEVENT]; notifications are
-// written between commands and during IDLE, as EXISTS/EXPUNGE/FETCH for
-// the selected mailbox, STATUS (MESSAGES UIDNEXT UIDVALIDITY UNSEEN, and
-// HIGHESTMODSEQ with CONDSTORE) for other mailboxes and LIST, with OLDNAME
-// or \NonExistent, for names; other mailboxes need a NotifyUser backend).
-// Without a SELECTED group the selected mailbox is still reported at the
-// end of commands. Not implemented: the MailboxMetadataChange and
-// ServerMetadataChange events and NOTIFY's fetch attributes for RETURN
+// fetch attributes, MessageExpunge, FlagChange, MailboxName,
+// SubscriptionChange, MailboxMetadataChange and ServerMetadataChange,
+// others refused with NO [BADEVENT]; notifications are written between
+// commands and during IDLE, as EXISTS/EXPUNGE/FETCH for the selected
+// mailbox, STATUS (MESSAGES UIDNEXT UIDVALIDITY UNSEEN, and HIGHESTMODSEQ
+// with CONDSTORE) for other mailboxes, LIST, with OLDNAME or
+// \NonExistent, for names and METADATA entry names (RFC 5464 §4.4.2,
+// deleted entries included, from NotifyMetadata events) for metadata;
+// other mailboxes and metadata need a NotifyUser backend). Without a
+// SELECTED group the selected mailbox is still reported at the end of
+// commands. Not implemented: NOTIFY's fetch attributes for RETURN
 // (UPDATE) (RFC 5465 §7).
 // UTF8=ACCEPT (RFC 6855) can be enabled. IMAP4rev1 sessions get \Recent and
 // modified UTF-7 mailbox names (RFC 3501 §5.1.3); after ENABLE IMAP4rev2

@@ -14,9 +14,9 @@ import (
 
 // FuzzNotify runs a NOTIFY command (or any input) in a selected session
 // over a backend that reports other mailboxes, then changes the store
-// (new messages, a flag change, a created and a renamed mailbox) so that
-// the notification paths run: nothing may panic and the session must end
-// cleanly.
+// (new messages, a flag change, a created and a renamed mailbox, metadata)
+// so that the notification paths run: nothing may panic and the session
+// must end cleanly.
 func FuzzNotify(f *testing.F) {
 	for _, s := range []string{
 		"a NOTIFY SET STATUS (selected (MessageNew (UID FLAGS ENVELOPE BODY.PEEK[1]) MessageExpunge FlagChange)) (personal (MessageNew MessageExpunge FlagChange MailboxName SubscriptionChange))",
@@ -26,6 +26,8 @@ func FuzzNotify(f *testing.F) {
 		"a NOTIFY SET (selected (MessageNew (BINARY[1] RFC822.SIZE) MessageExpunge))\r\nb IDLE",
 		"a NOTIFY NONE",
 		"a NOTIFY SET (selected (MessageNew MessageExpunge AnnotationChange))",
+		"a NOTIFY SET (selected (MessageNew MessageExpunge)) (personal (MailboxMetadataChange ServerMetadataChange))\r\nb SETMETADATA INBOX (/private/own \"1\")",
+		"a NOTIFY SET (mailboxes (INBOX Sent) (MailboxMetadataChange)) (subtree Trash (ServerMetadataChange MailboxName))",
 	} {
 		f.Add(s)
 	}
@@ -64,6 +66,8 @@ func FuzzNotify(f *testing.F) {
 		other.Create(context.Background(), "Sent/New", nil)
 		other.Rename(context.Background(), "Sent/New", "Trash/Old")
 		other.SetSubscribed(context.Background(), "Trash", true)
+		other.SetMetadata(context.Background(), "INBOX", map[string][]byte{"/private/comment": []byte("x")})
+		other.SetMetadata(context.Background(), "", map[string][]byte{"/shared/admin": nil})
 		go io.WriteString(cli, "y2 NOOP\r\nz LOGOUT\r\n")
 		rest, _ := io.ReadAll(r)
 		out.Write(rest)

@@ -116,6 +116,10 @@
 //   - PREVIEW reads the message structure, at most 16 KiB of MIME header
 //     for each of at most 64 leaf parts, and at most 64 KiB of the chosen
 //     part's body, whatever the message size (RFC 8970 §3).
+//   - SortCacheBytes (64 MiB): the SORT/THREAD key cache the server's
+//     sessions share (per message: sent date, base subject, arrival, size,
+//     Message ID and references, computed once); least recently used
+//     mailboxes are dropped first.
 //   - SORT/THREAD read at most 256 KiB of header per message; METADATA
 //     values are at most MetadataMaxValueSize (64 KiB) and a mailbox holds
 //     at most MetadataMaxEntries (256) entries (RFC 5464 §4.2 MAXSIZE,

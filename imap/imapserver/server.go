@@ -70,6 +70,11 @@ type Server struct {
 	// session (default 1000); beyond it the session gets
 	// OK [NOTIFICATIONOVERFLOW] and NOTIFY NONE (RFC 5465 §5.8).
 	NotifyQueueSize int
+	// SortCacheBytes bounds the memory of the SORT/THREAD key cache that
+	// the server's sessions share (an estimate of its heap use, over all
+	// mailboxes; least recently used mailboxes are dropped first).
+	// Default 64 MiB.
+	SortCacheBytes int
 
 	// Now is the clock (default time.Now); tests inject one.
 	Now func() time.Time

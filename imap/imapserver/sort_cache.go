@@ -19,13 +19,20 @@ import (
 // invalidation; entries of expunged messages are dropped when a mailbox's
 // entries outnumber its messages by far.
 //
-// Memory is bounded by sortCacheLimit (64 MiB) over all mailboxes of all Servers
-// of the process; the least recently used mailboxes go first, and a
+// Memory is bounded per Server by Server.SortCacheBytes (default 64 MiB)
+// over all its mailboxes; the least recently used mailboxes go first, and a
 // mailbox too big for the bound alone is not kept after its command.
 
-// sortCacheLimit bounds the sort cache (an estimate of its heap use);
-// tests lower it.
+// sortCacheLimit is the default of Server.SortCacheBytes (an estimate of
+// the cache's heap use); tests lower it.
 var sortCacheLimit = 64 << 20
+
+func (s *Server) sortCacheBytes() int {
+	if s.SortCacheBytes > 0 {
+		return s.SortCacheBytes
+	}
+	return sortCacheLimit
+}
 
 // sortCacheKey names one mailbox of one user of one Server.
 type sortCacheKey struct {
@@ -95,19 +102,25 @@ func (c *conn) releaseSortBox(b *sortBox, bytes int) {
 	defer sc.mu.Unlock()
 	total := 0
 	for k, x := range sc.boxes {
-		if k.srv.Value() == nil {
+		srv := k.srv.Value()
+		if srv == nil {
 			delete(sc.boxes, k) // its Server is gone
 			continue
 		}
 		if x == b {
 			x.bytes = bytes // the only field read under sc.mu
 		}
-		total += x.bytes
+		if srv == c.srv {
+			total += x.bytes
+		}
 	}
-	for total > sortCacheLimit {
+	for limit := c.srv.sortCacheBytes(); total > limit; {
 		var oldK sortCacheKey
 		var old *sortBox
 		for k, x := range sc.boxes {
+			if k.srv.Value() != c.srv {
+				continue
+			}
 			if old == nil || x.used < old.used {
 				oldK, old = k, x
 			}

@@ -70,18 +70,11 @@ func TestSortCacheWarmEqualsCold(t *testing.T) {
 	}
 }
 
-// The cache stays within its bound: the least recently used mailbox goes.
+// The cache stays within Server.SortCacheBytes: the least recently used
+// mailbox goes.
 func TestSortCacheBounded(t *testing.T) {
-	sortCache.mu.Lock()
-	old := sortCacheLimit
-	sortCacheLimit = 30 << 10 // one mailbox of 100 messages (~22 KB), not two
-	sortCache.mu.Unlock()
-	t.Cleanup(func() {
-		sortCache.mu.Lock()
-		sortCacheLimit = old
-		sortCache.mu.Unlock()
-	})
-	ts := startServer(t, nil)
+	// One mailbox of 100 messages (~22 KB), not two.
+	ts := startServer(t, func(s *Server) { s.SortCacheBytes = 30 << 10 })
 	for _, box := range []string{"A", "B"} {
 		ts.b.mu.Lock()
 		ts.b.create(box, nil)
@@ -104,7 +97,7 @@ func TestSortCacheBounded(t *testing.T) {
 			total += b.bytes
 		}
 	}
-	limit := sortCacheLimit
+	limit := ts.srv.SortCacheBytes
 	sortCache.mu.Unlock()
 	if len(boxes) != 1 || boxes[0] != "B" || total > limit {
 		t.Fatalf("cached mailboxes %v (%d bytes, limit %d), want only B", boxes, total, limit)

@@ -24,7 +24,10 @@
 // BODYSTRUCTURE). Every change (append, flag change, expunge) takes the next
 // MODSEQ of its mailbox and is published, in MODSEQ order, to the
 // mailbox's subscribers ([Store.Watch]). Expunged UIDs are remembered with
-// their MODSEQ (tombstones) for QRESYNC.
+// their MODSEQ (tombstones) for QRESYNC. Changes to a user's mailbox list
+// (create, delete, rename, subscribe) and to METADATA entries go to a
+// per-user feed ([MailboxListWatcher], used by IMAP NOTIFY); it sees the
+// changes made through this process's store.
 //
 // RFCs: RFC 9051 (IMAP4rev2 mailbox semantics), RFC 3501, RFC 7162
 // (CONDSTORE/QRESYNC MODSEQs), RFC 6154 (special use), RFC 9208 (QUOTA

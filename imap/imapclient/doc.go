@@ -45,8 +45,10 @@
 // Search and Sort, PARTIAL results, ADDTO/REMOVEFROM updates through
 // UnilateralHandler.ESearch, CancelUpdate.
 // NOTIFY (RFC 5465): Notify with typed filters and events; STATUS and LIST
-// notifications arrive at UnilateralHandler.MailboxStatus and List, the
-// selected mailbox's at Exists, Expunge, Vanished and Fetch.
+// notifications arrive at UnilateralHandler.MailboxStatus and List,
+// METADATA change notifications (MailboxMetadataChange,
+// ServerMetadataChange) at Metadata, the selected mailbox's at Exists,
+// Expunge, Vanished and Fetch.
 // Mailbox names are sent and read in modified UTF-7 (RFC 3501 §5.1.3), or
 // in UTF-8 once UTF8=ACCEPT or IMAP4rev2 is enabled.
 //

@@ -52,21 +52,7 @@ func (c *conn) cmdSort(uid bool) *status {
 	key := c.parseSearchKeys()
 	c.expectEnd()
 
-	var need sortFields
-	for _, cr := range criteria {
-		switch cr.Key {
-		case imap.SortDate:
-			need |= sfDate
-		case imap.SortSubject:
-			need |= sfSubject
-		case imap.SortFrom, imap.SortDisplayFrom:
-			need |= sfFrom
-		case imap.SortTo, imap.SortDisplayTo:
-			need |= sfTo
-		case imap.SortCc:
-			need |= sfCc
-		}
-	}
+	need := sortNeeds(criteria)
 	var nums []uint32
 	var highest uint64
 	var err error

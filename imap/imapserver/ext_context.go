@@ -140,7 +140,7 @@ func (c *conn) contextGen() contextGen {
 	return g
 }
 
-// sortNeeds is the header fields a SORT program needs (as in cmdSort).
+// sortNeeds is the header fields a SORT program needs.
 func sortNeeds(criteria []imap.SortCriterion) sortFields {
 	var need sortFields
 	for _, cr := range criteria {

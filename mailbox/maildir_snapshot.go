@@ -379,6 +379,7 @@ func (m *mdBox) readSnapshot(size int64) (*mstate, error) {
 		return nil, errBadRecord
 	}
 	st.msgs = make([]msgRec, nMsgs)
+	adviseHuge(st.msgs)
 	nChunks := (nMsgs + snapChunk - 1) / snapChunk
 	chunks := make([]chunkResult, nChunks)
 	workers := min(nChunks, runtime.GOMAXPROCS(0), 4)

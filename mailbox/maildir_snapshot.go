@@ -22,14 +22,15 @@ import (
 // new snapshot written):
 //
 //	file  = magic crc32c(body without the msgrecs):u32 body
-//	magic = "MWSNAP\x00\x02"
+//	magic = "MWSNAP\x00\x03"
 //	body  = gen:u64 ino:u64 off:u64 lastoff:u64 lasthdr:[8]u8
 //	        live:i64 syncmt:i64*2 uidvalidity:u32 uidnext:u32
 //	        highestmodseq:u64 tombfloor:u64
 //	        nlastf:u32 uid:u32*nlastf
 //	        nnames:u32 (len:u16 name)*nnames
 //	        nsets:u32 (n:u16 id:u16*n)*nsets
-//	        nmsgs:u32 msgrec*nmsgs        (56 bytes each, see encRec)
+//	        nmsgs:u32 zero:u8*(0..7)      (msgrecs start 8-byte aligned)
+//	        msgrec*nmsgs                  (56 bytes each, see encRec)
 //	        ntombs:u32 (uid:u32 modseq:u64)*ntombs
 //	        nchunks:u32 crc32c:u32*nchunks  (of each run of snapChunk msgrecs)
 //
@@ -46,7 +47,7 @@ import (
 // slow open, nothing else.
 const (
 	snapName  = "mailwire.snap"
-	snapMagic = "MWSNAP\x00\x02"
+	snapMagic = "MWSNAP\x00\x03"
 	recSize   = 56
 	snapChunk = 8192 // records per CRC (448 KiB)
 )
@@ -111,11 +112,13 @@ type snapWriter struct {
 	w   *bufio.Writer
 	crc uint32
 	b   []byte
+	n   int64 // bytes written, from the start of the file
 }
 
 func (s *snapWriter) put(p []byte) {
 	s.crc = crc32.Update(s.crc, castagnoli, p)
 	s.w.Write(p)
+	s.n += int64(len(p))
 }
 
 func (s *snapWriter) u32(v uint32) { s.put(le.AppendUint32(s.b[:0], v)) }
@@ -143,7 +146,7 @@ func (m *mdBox) writeSnapshot(st *mstate) error {
 	bw := bufio.NewWriterSize(f, 256<<10)
 	bw.WriteString(snapMagic)
 	bw.Write([]byte{0, 0, 0, 0}) // CRC, filled in below
-	s := &snapWriter{w: bw, b: make([]byte, 0, 64)}
+	s := &snapWriter{w: bw, b: make([]byte, 0, 64), n: int64(len(snapMagic) + 4)}
 	s.u64(pos.gen)
 	s.u64(pos.ino)
 	s.u64(pos.off)
@@ -174,6 +177,7 @@ func (m *mdBox) writeSnapshot(st *mstate) error {
 		s.put(b)
 	}
 	s.u32(uint32(len(st.msgs)))
+	s.put(make([]byte, alignPad(s.n)))
 	var chunkCRCs []uint32
 	var chunk []byte
 	for i := 0; i < len(st.msgs); i += snapChunk {
@@ -242,8 +246,13 @@ func (m *mdBox) maybeSnapshot(st *mstate, opening bool) {
 	}
 }
 
-// snapLoads counts opens that used a snapshot (for tests).
-var snapLoads atomic.Int64
+// snapLoads counts opens that used a snapshot, snapMaps those that mapped
+// its records (for tests).
+var snapLoads, snapMaps atomic.Int64
+
+// alignPad is the number of zero bytes that take offset off to a multiple
+// of 8, the alignment of msgRec (so that the records can be mapped).
+func alignPad(off int64) int { return int(-off & 7) }
 
 var errStaleSnapshot = errors.New("mailbox: snapshot does not match the index")
 
@@ -369,6 +378,11 @@ func (m *mdBox) readSnapshot(size int64) (*mstate, error) {
 		st.kw.setIDs[packIDs(set)] = uint32(i)
 	}
 	nMsgs := s.count(limit / recSize)
+	for _, z := range s.read(s.b[:alignPad(s.pos)]) {
+		if z != 0 {
+			return nil, errBadRecord
+		}
+	}
 	if s.err != nil {
 		return nil, s.err
 	}
@@ -378,8 +392,20 @@ func (m *mdBox) readSnapshot(size int64) (*mstate, error) {
 	if recOff+int64(nMsgs)*recSize > fi.Size() {
 		return nil, errBadRecord
 	}
-	st.msgs = make([]msgRec, nMsgs)
-	adviseHuge(st.msgs)
+	// Large record areas are mapped from the file (copy-on-write) rather
+	// than read into fresh heap memory: see mapRecs.
+	mapped, mapping := mapRecs(f, recOff, nMsgs)
+	if mapping != nil {
+		st.msgs = mapped
+		defer func() {
+			if mapping != nil {
+				unmapRecs(mapping) // not returned: nothing else refers to it
+			}
+		}()
+	} else {
+		st.msgs = make([]msgRec, nMsgs)
+		adviseHuge(st.msgs)
+	}
 	nChunks := (nMsgs + snapChunk - 1) / snapChunk
 	chunks := make([]chunkResult, nChunks)
 	workers := min(nChunks, runtime.GOMAXPROCS(0), 4)
@@ -390,7 +416,7 @@ func (m *mdBox) readSnapshot(size int64) (*mstate, error) {
 			defer wg.Done()
 			var buf []byte
 			for c := w; c < nChunks; c += workers {
-				chunks[c] = readChunk(f, recOff, st.msgs, c, len(st.kw.sets), &buf)
+				chunks[c] = readChunk(f, recOff, st.msgs, c, len(st.kw.sets), mapping != nil, &buf)
 			}
 		}()
 	}
@@ -433,6 +459,14 @@ func (m *mdBox) readSnapshot(size int64) (*mstate, error) {
 	m.loggedKw, m.logGen = nNames, pos.gen
 	m.snapOff, m.snapSize = m.off, int64(nMsgs)*recSize+1024
 	snapLoads.Add(1)
+	if mapping != nil {
+		// st.msgs points into the mapping until an append outgrows it;
+		// it lives as long as st (every holder of a record also holds
+		// st, under the mailbox's lock).
+		runtime.AddCleanup(st, unmapRecs, mapping)
+		mapping = nil
+		snapMaps.Add(1)
+	}
 	return st, nil
 }
 
@@ -488,7 +522,7 @@ type chunkResult struct {
 
 // readChunk reads chunk c of the snapshot's records into msgs, checks that
 // its UIDs ascend and its keyword sets exist, and counts it.
-func readChunk(f *os.File, recOff int64, msgs []msgRec, c, nSets int, buf *[]byte) chunkResult {
+func readChunk(f *os.File, recOff int64, msgs []msgRec, c, nSets int, mapped bool, buf *[]byte) chunkResult {
 	lo, hi := c*snapChunk, min(len(msgs), (c+1)*snapChunk)
 	recs := msgs[lo:hi]
 	var b []byte
@@ -501,8 +535,10 @@ func readChunk(f *os.File, recOff int64, msgs []msgRec, c, nSets int, buf *[]byt
 		b = (*buf)[:len(recs)*recSize]
 	}
 	var res chunkResult
-	if _, err := f.ReadAt(b, recOff+int64(lo)*recSize); err != nil {
-		return res
+	if !mapped {
+		if _, err := f.ReadAt(b, recOff+int64(lo)*recSize); err != nil {
+			return res
+		}
 	}
 	res.crc = crc32.Checksum(b, castagnoli)
 	var prev uint32

@@ -108,7 +108,10 @@
 // tombstones and counters, with a CRC-32C, and the position in the log it
 // covers (the log's generation and inode, the end offset and the header of
 // the last record there). An open whose snapshot matches the log reads it
-// in one pass (no per-record decoding on little-endian machines) and
+// in one pass (no per-record decoding on little-endian machines; on Linux
+// the record area, 1 MiB or more, is mapped copy-on-write instead of read
+// into the heap, so a flag change copies only the page it touches, and the
+// CRC-32C of each 8,192-record chunk is still checked) and
 // replays only the records appended after it, by this process or another;
 // a missing, torn, corrupt or stale snapshot (another process compacted the
 // log, the log was rebuilt or truncated) is ignored and the whole log is
@@ -118,7 +121,8 @@
 // last snapshot by more than the snapshot's own size. Indexes written by
 // the previous version (V records without a generation, no snapshot) open
 // as before by a full replay, which then writes a snapshot; they are not
-// rewritten otherwise.
+// rewritten otherwise. A snapshot of an older format is ignored the same
+// way (one full replay, then a new snapshot).
 //
 // If the S record still matches the directories the open is done;
 // otherwise the directories are scanned and reconciled: unknown files are

@@ -468,7 +468,8 @@ func (c *conn) writeNotifyLists(lists []pendingList, all []MailboxInfo) {
 }
 
 // pendingMetadata collects the changed METADATA entries of one batch of
-// events per mailbox, in order of arrival, without repeats.
+// events per mailbox, without repeats; mailboxes in order of arrival,
+// entries sorted (events of one batch may arrive in any order).
 type pendingMetadata struct {
 	names   []string
 	entries map[string][]string
@@ -499,7 +500,9 @@ func (c *conn) writeNotifyMetadata(p *pendingMetadata) {
 		} else {
 			b = appendAString(b, c.encodeMailbox(name))
 		}
-		for _, e := range p.entries[name] {
+		entries := p.entries[name]
+		slices.Sort(entries)
+		for _, e := range entries {
 			b = append(b, ' ')
 			b = appendAString(b, e)
 		}

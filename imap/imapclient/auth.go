@@ -135,26 +135,10 @@ func (c *Client) StartTLS(config *tls.Config) error {
 		c.mu.Unlock()
 		return err
 	}
-	c.tagSeq++
-	cmd := &command{c: c, name: "STARTTLS", done: make(chan struct{})}
-	cmd.tag = "A" + itoa64(c.tagSeq)
-	c.pending = append(c.pending, cmd)
-	c.mu.Unlock()
-	if err := c.writeLine(cmd.tag + " STARTTLS"); err != nil {
-		c.closeWith(err)
+	up, err := c.sendUpgrade("STARTTLS", "STARTTLS")
+	if err != nil {
 		return err
 	}
-	if err := cmd.wait(); err != nil {
-		return err
-	}
-	c.mu.Lock()
-	up := c.upgrade
-	c.upgrade = nil
-	c.mu.Unlock()
-	if up == nil {
-		return errors.New("imapclient: STARTTLS state lost")
-	}
-	<-up.paused // the reader stopped right after the OK
 	host := c.addr
 	if host == "" && c.conn.RemoteAddr() != nil {
 		host = c.conn.RemoteAddr().String()
@@ -165,7 +149,7 @@ func (c *Client) StartTLS(config *tls.Config) error {
 	}
 	tc := tls.Client(c.conn, tlsConfigFor(cfg, host))
 	tc.SetDeadline(time.Now().Add(c.opts.CommandTimeout))
-	err := tc.Handshake()
+	err = tc.Handshake()
 	tc.SetDeadline(time.Time{})
 	if err != nil {
 		close(up.resume)
@@ -178,4 +162,33 @@ func (c *Client) StartTLS(config *tls.Config) error {
 	c.mu.Unlock()
 	close(up.resume)
 	return nil
+}
+
+// sendUpgrade sends a command after which the connection changes layer
+// (STARTTLS, COMPRESS) and waits for its tagged OK; the reader then pauses
+// so that no byte after the OK is read through the old layer. The caller
+// holds c.wmu and c.mu (released here), and must close up.resume once the
+// new layer is in place.
+func (c *Client) sendUpgrade(name, line string) (*upgradeReq, error) {
+	c.tagSeq++
+	cmd := &command{c: c, name: name, done: make(chan struct{})}
+	cmd.tag = "A" + itoa64(c.tagSeq)
+	c.pending = append(c.pending, cmd)
+	c.mu.Unlock()
+	if err := c.writeLine(cmd.tag + " " + line); err != nil {
+		c.closeWith(err)
+		return nil, err
+	}
+	if err := cmd.wait(); err != nil {
+		return nil, err
+	}
+	c.mu.Lock()
+	up := c.upgrade
+	c.upgrade = nil
+	c.mu.Unlock()
+	if up == nil {
+		return nil, errors.New("imapclient: " + name + " state lost")
+	}
+	<-up.paused // the reader stopped right after the OK
+	return up, nil
 }

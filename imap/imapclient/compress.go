@@ -34,29 +34,13 @@ func (c *Client) Compress() error {
 		c.mu.Unlock()
 		return ErrIdling
 	}
-	c.tagSeq++
 	// The reader pauses after the tagged OK (response.go) so that no
 	// compressed byte is read through the old reader; data after the OK
 	// before compression starts is refused like after STARTTLS.
-	cmd := &command{c: c, name: "COMPRESS", done: make(chan struct{})}
-	cmd.tag = "A" + itoa64(c.tagSeq)
-	c.pending = append(c.pending, cmd)
-	c.mu.Unlock()
-	if err := c.writeLine(cmd.tag + " COMPRESS DEFLATE"); err != nil {
-		c.closeWith(err)
+	up, err := c.sendUpgrade("COMPRESS", "COMPRESS DEFLATE")
+	if err != nil {
 		return err
 	}
-	if err := cmd.wait(); err != nil {
-		return err
-	}
-	c.mu.Lock()
-	up := c.upgrade
-	c.upgrade = nil
-	c.mu.Unlock()
-	if up == nil {
-		return errors.New("imapclient: COMPRESS state lost")
-	}
-	<-up.paused // the reader stopped right after the OK
 	zc, err := compress.NewConn(c.conn, nil)
 	if err != nil {
 		close(up.resume)

@@ -33,32 +33,42 @@ func FuzzServerCommands(f *testing.F) {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, input string) {
-		var panicked atomic.Value
-		testPanicHook = func(r any) { panicked.Store(r) }
-		defer func() { testPanicHook = nil }()
 		b := newMemBackend()
 		b.appendMsg("INBOX", multipartMsg)
 		b.appendMsg("INBOX", simpleMsg, `\Seen`)
-		s := &Server{Backend: b, AllowInsecureAuth: true, AuthFailureDelay: time.Microsecond,
-			Logger: slog.New(slog.NewTextHandler(io.Discard, nil))}
-		cli, srv := net.Pipe()
-		c := newConn(s, srv)
-		done := make(chan struct{})
-		go func() { c.serve(); close(done) }()
-		go func() {
+		s := &Server{Backend: b, AllowInsecureAuth: true, AuthFailureDelay: time.Microsecond}
+		fuzzSession(t, s, func(cli io.Writer) {
 			io.WriteString(cli, "a LOGIN user pass\r\nb SELECT INBOX\r\n")
 			io.WriteString(cli, input)
 			io.WriteString(cli, "\r\nDONE\r\nz LOGOUT\r\n")
-		}()
-		cli.SetDeadline(time.Now().Add(2 * time.Second))
-		out, _ := io.ReadAll(cli)
-		cli.Close()
-		<-done
-		if r := panicked.Load(); r != nil {
-			t.Fatalf("panic: %v", r)
-		}
-		if !strings.HasPrefix(string(out), "* OK") {
-			t.Fatalf("no greeting: %q", out)
-		}
+		})
 	})
+}
+
+// fuzzSession serves one connection of s over a pipe while write sends
+// the client's side, and fails if the server panicked (recovered per
+// connection, reported through testPanicHook) or sent no greeting.
+func fuzzSession(t *testing.T, s *Server, write func(cli io.Writer)) {
+	t.Helper()
+	var panicked atomic.Value
+	testPanicHook = func(r any) { panicked.Store(r) }
+	defer func() { testPanicHook = nil }()
+	if s.Logger == nil {
+		s.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
+	}
+	cli, srv := net.Pipe()
+	c := newConn(s, srv)
+	done := make(chan struct{})
+	go func() { c.serve(); close(done) }()
+	go write(cli)
+	cli.SetDeadline(time.Now().Add(2 * time.Second))
+	out, _ := io.ReadAll(cli)
+	cli.Close()
+	<-done
+	if r := panicked.Load(); r != nil {
+		t.Fatalf("panic: %v", r)
+	}
+	if !strings.HasPrefix(string(out), "* OK") {
+		t.Fatalf("no greeting: %q", out)
+	}
 }

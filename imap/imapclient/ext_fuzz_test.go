@@ -1,7 +1,6 @@
 package imapclient
 
 import (
-	"net"
 	"testing"
 	"time"
 )
@@ -19,20 +18,7 @@ func FuzzExtResponses(f *testing.F) {
 		f.Add([]byte(s))
 	}
 	f.Fuzz(func(t *testing.T, data []byte) {
-		cconn, sconn := net.Pipe()
-		go func() {
-			sconn.Write([]byte("* OK hi\r\n"))
-			go func() {
-				buf := make([]byte, 4096)
-				for {
-					if _, err := sconn.Read(buf); err != nil {
-						return
-					}
-				}
-			}()
-			sconn.Write(data)
-			sconn.Close()
-		}()
+		cconn := fuzzServer(data)
 		c, err := New(cconn, &Options{CommandTimeout: 300 * time.Millisecond, MaxResponse: 1 << 16, MaxLiteral: 1 << 16})
 		if err != nil {
 			return

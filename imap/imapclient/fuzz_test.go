@@ -23,21 +23,7 @@ func FuzzResponseDecoder(f *testing.F) {
 		f.Add([]byte(s))
 	}
 	f.Fuzz(func(t *testing.T, data []byte) {
-		cconn, sconn := net.Pipe()
-		go func() {
-			sconn.Write([]byte("* OK hi\r\n"))
-			// Swallow whatever the client writes.
-			go func() {
-				buf := make([]byte, 4096)
-				for {
-					if _, err := sconn.Read(buf); err != nil {
-						return
-					}
-				}
-			}()
-			sconn.Write(data)
-			sconn.Close()
-		}()
+		cconn := fuzzServer(data)
 		c, err := New(cconn, &Options{CommandTimeout: 300 * time.Millisecond, MaxResponse: 1 << 16, MaxLiteral: 1 << 16,
 			Handler: &UnilateralHandler{Fetch: func(*FetchMessage) {}, Exists: func(uint32) {}}})
 		if err != nil {
@@ -53,4 +39,24 @@ func FuzzResponseDecoder(f *testing.F) {
 		list.Wait()
 		sel.Wait()
 	})
+}
+
+// fuzzServer returns the client end of a pipe whose server greets, sends
+// data and closes, swallowing whatever the client writes.
+func fuzzServer(data []byte) net.Conn {
+	cconn, sconn := net.Pipe()
+	go func() {
+		sconn.Write([]byte("* OK hi\r\n"))
+		go func() {
+			buf := make([]byte, 4096)
+			for {
+				if _, err := sconn.Read(buf); err != nil {
+					return
+				}
+			}
+		}()
+		sconn.Write(data)
+		sconn.Close()
+	}()
+	return cconn
 }

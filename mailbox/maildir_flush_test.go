@@ -12,6 +12,8 @@ import (
 	"syscall"
 	"testing"
 	"testing/iotest"
+	"testing/synctest"
+	"time"
 )
 
 // stagedFiles writes n unsynced bodies as stage would, on "device" 1.
@@ -179,4 +181,48 @@ type chunkWriter struct {
 func (w *chunkWriter) Write(p []byte) (int, error) {
 	w.sizes = append(w.sizes, len(p))
 	return w.b.Write(p)
+}
+
+// TestBodyFlushSlowBackoff: syncfsSlowRuns syncfs calls in a row slower
+// than syncfsSlow (a disk kept saturated by another writer) send groups
+// back to per-body fdatasyncs for syncfsBackoff; after it, syncfs again.
+// The slow calls take fake time (testing/synctest).
+func TestBodyFlushSlowBackoff(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		calls := 0
+		bf := &bodyFlusher{syncfs: func(s *mdStaged) error {
+			calls++
+			time.Sleep(syncfsSlow + time.Millisecond)
+			return nil
+		}}
+		group := func() {
+			t.Helper()
+			files := stagedFiles(t, 2)
+			g := []*bodyFlush{
+				{s: files[0], done: make(chan struct{})},
+				{s: files[1], done: make(chan struct{})},
+			}
+			bf.flushFS(g)
+			for i, f := range g {
+				if err := f.wait(); err != nil || files[i].unsynced {
+					t.Fatalf("body %d: err %v, unsynced %v", i, err, files[i].unsynced)
+				}
+			}
+		}
+		for range syncfsSlowRuns {
+			group()
+		}
+		if calls != syncfsSlowRuns {
+			t.Fatalf("syncfs calls = %d, want %d", calls, syncfsSlowRuns)
+		}
+		group() // backing off: fdatasync per body
+		if calls != syncfsSlowRuns {
+			t.Fatalf("syncfs called during the backoff (%d calls)", calls)
+		}
+		time.Sleep(syncfsBackoff)
+		group()
+		if calls != syncfsSlowRuns+1 {
+			t.Fatalf("syncfs calls after the backoff = %d, want %d", calls, syncfsSlowRuns+1)
+		}
+	})
 }

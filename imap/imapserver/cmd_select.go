@@ -57,14 +57,12 @@ func (c *conn) cmdSelect(bool) *status {
 		if !v.fromArrays(uids, modseqs, flagIDs, flagSets, &c.flagCache) {
 			err = errBadSnapshot
 		}
-		for _, ms := range v.modseq {
-			s.highestModSeq = max(s.highestModSeq, ms)
+		for i := range v.uids {
+			s.highestModSeq = max(s.highestModSeq, v.modseqAt(i))
 		}
 	} else {
 		if st.Messages > 0 {
-			v.uids = make([]uint32, 0, st.Messages)
-			v.flags = make([]*flagSet, 0, st.Messages)
-			v.modseq = make([]uint64, 0, st.Messages)
+			v.grow(int(st.Messages))
 		}
 		err = mbox.Snapshot(c.ctx, func(m MessageMeta) error {
 			v.add(m.UID, c.flagCache.intern(m.Flags), m.ModSeq)
@@ -94,8 +92,8 @@ func (c *conn) cmdSelect(bool) *status {
 	c.untagged("%d EXISTS", len(v.uids))
 	if !c.enabled.rev2 {
 		c.untagged("%d RECENT", len(v.recent))
-		for i, fs := range v.flags {
-			if !fs.seen {
+		for i := range v.uids {
+			if !v.flagsAt(i).seen {
 				c.untagged("OK [UNSEEN %d] First unseen", i+1)
 				break
 			}
@@ -158,8 +156,8 @@ func (c *conn) cmdClose(bool) *status {
 		c.pullChanges()
 		v := &c.sel.view
 		var uids []uint32
-		for i, fs := range v.flags {
-			if fs.deleted {
+		for i := range v.uids {
+			if v.flagsAt(i).deleted {
 				uids = append(uids, v.uids[i])
 			}
 		}
@@ -195,8 +193,8 @@ func (c *conn) cmdExpunge(uid bool) *status {
 		}
 	}
 	var uids []uint32
-	for i, fs := range v.flags {
-		if fs.deleted && (limit == nil || limit[i]) {
+	for i := range v.uids {
+		if v.flagsAt(i).deleted && (limit == nil || limit[i]) {
 			uids = append(uids, v.uids[i])
 		}
 	}
@@ -382,7 +380,7 @@ func (c *conn) qresyncSelect(q *qresyncParams) {
 	}
 	var b []byte
 	for i := range v.uids {
-		if v.modseq[i] > q.modSeq {
+		if v.modseqAt(i) > q.modSeq {
 			b = c.appendFlagsFetch(b[:0], i)
 			c.bw.Write(b)
 		}

@@ -91,9 +91,9 @@ func (c *conn) store(set numSet, uid bool, op StoreOp, flags []string, silent, c
 	}
 	failed, err := c.sel.mbox.Store(c.ctx, uids, op, clean, unchangedSince, func(m MessageMeta) {
 		if i, ok := v.find(m.UID); ok {
-			v.flags[i] = c.flagCache.intern(m.Flags)
-			if m.ModSeq > v.modseq[i] {
-				v.modseq[i] = m.ModSeq
+			v.setFlags(i, c.flagCache.intern(m.Flags))
+			if m.ModSeq > v.modseqAt(i) {
+				v.setModseq(i, m.ModSeq)
 			}
 			if m.ModSeq > c.sel.highestModSeq {
 				c.sel.highestModSeq = m.ModSeq
@@ -131,7 +131,7 @@ func (c *conn) store(set numSet, uid bool, op StoreOp, flags []string, silent, c
 				b = append(b, " FETCH (UID "...)
 				b = appendUint(b, uint64(u))
 				b = append(b, " MODSEQ ("...)
-				b = appendUint(b, v.modseq[i])
+				b = appendUint(b, v.modseqAt(i))
 				b = append(b, "))\r\n"...)
 			} else {
 				b = c.appendFlagsFetch(b[:0], i)

@@ -39,7 +39,7 @@ func (c *conn) fetch(set numSet, uid bool, p *fetchPlan) *status {
 	if p.changedSince > 0 {
 		kept := idx[:0]
 		for _, i := range idx {
-			if v.modseq[i] > p.changedSince {
+			if v.modseqAt(i) > p.changedSince {
 				kept = append(kept, i)
 			}
 		}
@@ -121,7 +121,7 @@ func (c *conn) markSeen(idx []int) map[uint32]bool {
 	v := &c.sel.view
 	var uids []uint32
 	for _, i := range idx {
-		if !v.flags[i].seen {
+		if !v.flagsAt(i).seen {
 			uids = append(uids, v.uids[i])
 		}
 	}
@@ -131,9 +131,9 @@ func (c *conn) markSeen(idx []int) map[uint32]bool {
 	changed := make(map[uint32]bool, len(uids))
 	_, err := c.sel.mbox.Store(c.ctx, uids, StoreAdd, []string{`\Seen`}, 0, func(m MessageMeta) {
 		if i, ok := v.find(m.UID); ok {
-			v.flags[i] = c.flagCache.intern(m.Flags)
-			if m.ModSeq > v.modseq[i] {
-				v.modseq[i] = m.ModSeq
+			v.setFlags(i, c.flagCache.intern(m.Flags))
+			if m.ModSeq > v.modseqAt(i) {
+				v.setModseq(i, m.ModSeq)
 			}
 			changed[m.UID] = true
 		}
@@ -170,7 +170,7 @@ func (c *conn) appendFetchStart(b []byte, i int, p *fetchPlan) []byte {
 			b = append(b, ' ')
 		}
 		b = append(b, "MODSEQ ("...)
-		b = appendUint(b, v.modseq[i])
+		b = appendUint(b, v.modseqAt(i))
 		b = append(b, ')')
 		sep = true
 	}

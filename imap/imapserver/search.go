@@ -119,9 +119,7 @@ func (c *conn) search(key *searchKey) ([]int, uint64, error) {
 	var highest uint64
 	add := func(i int) {
 		out = append(out, i)
-		if v.modseq[i] > highest {
-			highest = v.modseq[i]
-		}
+		highest = max(highest, v.modseqAt(i))
 	}
 	ev := &searchEval{c: c, now: c.srv.now()}
 	if !needMsg {
@@ -259,7 +257,7 @@ func (e *searchEval) header() headerFields {
 	return e.fields
 }
 
-func (e *searchEval) flags() *flagSet { return e.c.sel.view.flags[e.i] }
+func (e *searchEval) flags() *flagSet { return e.c.sel.view.flagsAt(e.i) }
 
 // matchCheap evaluates keys on view data, treating message keys as true.
 func (e *searchEval) matchCheap(k *searchKey) bool {
@@ -309,7 +307,7 @@ func (e *searchEval) match(k *searchKey) bool {
 	case sOld:
 		return !v.isRecent(v.uids[e.i])
 	case sModSeq:
-		return v.modseq[e.i] >= k.num
+		return v.modseqAt(e.i) >= k.num
 	}
 	if e.m == nil {
 		return false

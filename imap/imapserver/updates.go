@@ -52,15 +52,15 @@ func (c *conn) pullChanges() {
 				}
 				continue
 			}
-			if ch.ModSeq != 0 && ch.ModSeq <= v.modseq[i] {
+			if ch.ModSeq != 0 && ch.ModSeq <= v.modseqAt(i) {
 				continue // ours, already reported, or stale
 			}
 			fs := c.flagCache.intern(ch.Flags)
-			v.modseq[i] = ch.ModSeq
-			if fs == v.flags[i] {
+			v.setModseq(i, ch.ModSeq)
+			if fs == v.flagsAt(i) {
 				continue
 			}
-			v.flags[i] = fs
+			v.setFlags(i, fs)
 			if v.pendingFlags == nil {
 				v.pendingFlags = make(map[uint32]struct{})
 			}
@@ -92,14 +92,14 @@ func (c *conn) resyncView() {
 			return nil
 		}
 		fs := c.flagCache.intern(m.Flags)
-		if fs != v.flags[i] {
-			v.flags[i] = fs
+		if fs != v.flagsAt(i) {
+			v.setFlags(i, fs)
 			if v.pendingFlags == nil {
 				v.pendingFlags = make(map[uint32]struct{})
 			}
 			v.pendingFlags[m.UID] = struct{}{}
 		}
-		v.modseq[i] = m.ModSeq
+		v.setModseq(i, m.ModSeq)
 		return nil
 	})
 	if err != nil {
@@ -225,7 +225,7 @@ func (c *conn) appendFlagsFetch(b []byte, i int) []byte {
 	b = c.appendFlags(b, i)
 	if c.enabled.condstore {
 		b = append(b, " MODSEQ ("...)
-		b = appendUint(b, v.modseq[i])
+		b = appendUint(b, v.modseqAt(i))
 		b = append(b, ')')
 	}
 	return append(b, ")\r\n"...)
@@ -235,7 +235,7 @@ func (c *conn) appendFlagsFetch(b []byte, i int) []byte {
 // IMAP4rev1 sessions.
 func (c *conn) appendFlags(b []byte, i int) []byte {
 	v := &c.sel.view
-	fs := v.flags[i]
+	fs := v.flagsAt(i)
 	if len(v.recent) > 0 && v.isRecent(v.uids[i]) {
 		if len(fs.flags) == 0 {
 			return append(b, `(\Recent)`...)

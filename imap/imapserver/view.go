@@ -99,17 +99,29 @@ func (fi *flagInterner) lookup(flags []string) *flagSet {
 }
 
 // view is one session's picture of the selected mailbox: sequence number
-// i+1 is uids[i]. It changes only when the server tells the client.
+// i+1 is uids[i], with flags flagsAt(i) and MODSEQ modseqAt(i). It changes
+// only when the server tells the client.
 //
-// uids may be shared with other sessions (sharedUIDs, from a
-// SharedSnapshot): it is then read-only and add and removeIndexes copy it
-// before the first change.
+// The per-message arrays may be shared with other sessions (from a
+// SharedSnapshot): uids, flagIDs and modseq are then the backend's own
+// slices, read-only, and the first change to one copies it (ownUIDs,
+// ownFlagIDs, ownModseq). So a SELECT allocates per distinct flag list,
+// not per message, and flags cost 4 pointer-free bytes per message.
+// Everything that reads or changes flags or MODSEQs goes through the
+// accessors below; nothing writes into a shared slice.
 type view struct {
 	uids       []uint32
 	sharedUIDs bool
-	flags      []*flagSet
-	modseq     []uint64
-	recent     map[uint32]struct{} // IMAP4rev1 \Recent, this session only
+	// flagIDs[i] indexes sets; setIDs maps a set back to its id once
+	// setFlags needs a lookup in a long table.
+	flagIDs       []uint32
+	sharedFlagIDs bool
+	sets          []*flagSet
+	setIDs        map[*flagSet]uint32
+	compactAt     int // len(sets) that triggers compactSets; 0: maxFlagSets
+	modseq        []uint64
+	sharedModseq  bool
+	recent        map[uint32]struct{} // IMAP4rev1 \Recent, this session only
 
 	// pendingExpunge holds UIDs the backend expunged that the client has
 	// not been told about yet (they keep their sequence numbers).
@@ -155,10 +167,23 @@ func (v *view) find(uid uint32) (int, bool) {
 	return i, i < len(v.uids) && v.uids[i] == uid
 }
 
+// grow makes room for n more messages (Snapshot path of SELECT).
+func (v *view) grow(n int) {
+	v.ownUIDs(n)
+	v.ownFlagIDs(n)
+	v.ownModseq(n)
+	v.uids = slices.Grow(v.uids, n)
+	v.flagIDs = slices.Grow(v.flagIDs, n)
+	v.modseq = slices.Grow(v.modseq, n)
+}
+
 func (v *view) add(uid uint32, fs *flagSet, modseq uint64) {
+	id := v.flagID(fs)
 	v.ownUIDs(1)
+	v.ownFlagIDs(1)
+	v.ownModseq(1)
 	v.uids = append(v.uids, uid)
-	v.flags = append(v.flags, fs)
+	v.flagIDs = append(v.flagIDs, id)
 	v.modseq = append(v.modseq, modseq)
 }
 
@@ -168,6 +193,8 @@ func (v *view) removeIndexes(idx []int) {
 		return
 	}
 	v.ownUIDs(0)
+	v.ownFlagIDs(0)
+	v.ownModseq(0)
 	w := idx[0]
 	k := 0
 	for r := idx[0]; r < len(v.uids); r++ {
@@ -176,12 +203,12 @@ func (v *view) removeIndexes(idx []int) {
 			continue
 		}
 		v.uids[w] = v.uids[r]
-		v.flags[w] = v.flags[r]
+		v.flagIDs[w] = v.flagIDs[r]
 		v.modseq[w] = v.modseq[r]
 		w++
 	}
 	v.uids = v.uids[:w]
-	v.flags = v.flags[:w]
+	v.flagIDs = v.flagIDs[:w]
 	v.modseq = v.modseq[:w]
 }
 
@@ -190,36 +217,19 @@ func (v *view) isRecent(uid uint32) bool {
 	return ok
 }
 
-// ownUIDs makes uids private to this view before it changes, with room
-// for extra more.
-func (v *view) ownUIDs(extra int) {
-	if !v.sharedUIDs {
-		return
-	}
-	own := make([]uint32, len(v.uids), len(v.uids)+max(extra, len(v.uids)/16))
-	copy(own, v.uids)
-	v.uids, v.sharedUIDs = own, false
-}
-
-// fromArrays fills an empty view from a SharedSnapshot: uids is kept as
-// is (shared), modseqs copied (the view updates them in place), flags
-// interned once per distinct list. It reports false if the arrays do not
-// fit together.
+// fromArrays fills an empty view from a SharedSnapshot: uids, modseqs and
+// flagIDs are kept as they are (shared, read-only), flags are interned
+// once per distinct list. It reports false if the arrays do not fit
+// together.
 func (v *view) fromArrays(uids []uint32, modseqs []uint64, flagIDs []uint32, flagSets [][]string, fi *flagInterner) bool {
 	n := len(uids)
 	if len(modseqs) != n || len(flagIDs) != n {
 		return false
 	}
-	sets := make([]*flagSet, len(flagSets))
-	for i, f := range flagSets {
-		sets[i] = fi.intern(f)
-	}
-	flags := make([]*flagSet, n)
-	for i, id := range flagIDs {
-		if int(id) >= len(sets) {
+	for _, id := range flagIDs {
+		if int(id) >= len(flagSets) {
 			return false
 		}
-		flags[i] = sets[id]
 	}
 	var prev uint32
 	for _, u := range uids {
@@ -228,8 +238,15 @@ func (v *view) fromArrays(uids []uint32, modseqs []uint64, flagIDs []uint32, fla
 		}
 		prev = u
 	}
+	sets := make([]*flagSet, len(flagSets))
+	for i, f := range flagSets {
+		sets[i] = fi.intern(f)
+	}
+	// Full slice expressions: an append can never reach the backend's
+	// memory past n, even before the own* copy.
 	v.uids, v.sharedUIDs = uids[:n:n], true
-	v.modseq = slices.Clone(modseqs)
-	v.flags = flags
+	v.flagIDs, v.sharedFlagIDs = flagIDs[:n:n], true
+	v.modseq, v.sharedModseq = modseqs[:n:n], true
+	v.sets, v.setIDs, v.compactAt = sets, nil, 0
 	return true
 }

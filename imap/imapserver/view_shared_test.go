@@ -4,6 +4,7 @@ import (
 	"context"
 	"strings"
 	"sync"
+	"sync/atomic"
 )
 
 // sharedBackend wraps the test memBackend so that its mailboxes implement
@@ -14,6 +15,8 @@ type sharedBackend struct {
 	*memBackend
 	mu     sync.Mutex
 	arrays map[*memBox]*sharedArrays
+	builds int              // arrays built so far
+	opened []*sharedMailbox // every Select, in order
 }
 
 func newSharedBackend(b *memBackend) *sharedBackend {
@@ -53,6 +56,7 @@ func (sb *sharedBackend) arraysFor(mb *memBox) *sharedArrays {
 		a.flagIDs = append(a.flagIDs, id)
 	}
 	sb.arrays[mb] = a
+	sb.builds++
 	return a
 }
 
@@ -90,14 +94,40 @@ func (u sharedUser) Select(ctx context.Context, name string, readOnly bool) (Mai
 	a := u.sb.arraysFor(mb)
 	w := &memMailbox{b: u.b, mb: mb, ready: make(chan struct{}, 1), st: a.st}
 	mb.watch[w] = struct{}{}
-	return sharedMailbox{w, a}, nil
+	m := &sharedMailbox{memMailbox: w, a: a}
+	u.sb.mu.Lock()
+	u.sb.opened = append(u.sb.opened, m)
+	u.sb.mu.Unlock()
+	return m, nil
+}
+
+// lastOpened is the mailbox of the latest Select.
+func (sb *sharedBackend) lastOpened() *sharedMailbox {
+	sb.mu.Lock()
+	defer sb.mu.Unlock()
+	return sb.opened[len(sb.opened)-1]
 }
 
 type sharedMailbox struct {
 	*memMailbox
 	a *sharedArrays
+	// deaf holds changes back from the session (they queue up until it
+	// is cleared); overflow makes the next Changes report an overflow,
+	// so the session resyncs.
+	deaf, overflow atomic.Bool
 }
 
-func (m sharedMailbox) SnapshotArrays() ([]uint32, []uint64, []uint32, [][]string) {
+func (m *sharedMailbox) Changes() ([]Change, bool) {
+	if m.deaf.Load() {
+		return nil, false
+	}
+	if m.overflow.CompareAndSwap(true, false) {
+		m.memMailbox.Changes() // dropped
+		return nil, true
+	}
+	return m.memMailbox.Changes()
+}
+
+func (m *sharedMailbox) SnapshotArrays() ([]uint32, []uint64, []uint32, [][]string) {
 	return m.a.uids, m.a.modseqs, m.a.flagIDs, m.a.flagSets
 }

@@ -54,12 +54,11 @@ func (c *conn) cmdSelect(bool) *status {
 	v := &s.view
 	if ss, ok := mbox.(SharedSnapshot); ok {
 		uids, modseqs, flagIDs, flagSets := ss.SnapshotArrays()
-		if !v.fromArrays(uids, modseqs, flagIDs, flagSets, &c.flagCache) {
+		highest, ok := v.fromArrays(uids, modseqs, flagIDs, flagSets, &c.flagCache)
+		if !ok {
 			err = errBadSnapshot
 		}
-		for i := range v.uids {
-			s.highestModSeq = max(s.highestModSeq, v.modseqAt(i))
-		}
+		s.highestModSeq = max(s.highestModSeq, highest)
 	} else {
 		if st.Messages > 0 {
 			v.grow(int(st.Messages))

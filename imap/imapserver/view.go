@@ -219,24 +219,27 @@ func (v *view) isRecent(uid uint32) bool {
 
 // fromArrays fills an empty view from a SharedSnapshot: uids, modseqs and
 // flagIDs are kept as they are (shared, read-only), flags are interned
-// once per distinct list. It reports false if the arrays do not fit
-// together.
-func (v *view) fromArrays(uids []uint32, modseqs []uint64, flagIDs []uint32, flagSets [][]string, fi *flagInterner) bool {
+// once per distinct list. It returns the highest MODSEQ, and false if the
+// arrays do not fit together (lengths, flag ids, ascending UIDs).
+func (v *view) fromArrays(uids []uint32, modseqs []uint64, flagIDs []uint32, flagSets [][]string, fi *flagInterner) (highest uint64, ok bool) {
 	n := len(uids)
 	if len(modseqs) != n || len(flagIDs) != n {
-		return false
+		return 0, false
 	}
-	for _, id := range flagIDs {
-		if int(id) >= len(flagSets) {
-			return false
-		}
+	// One pass over the three arrays; the reslices let the compiler drop
+	// the bounds checks.
+	modseqs, flagIDs = modseqs[:n], flagIDs[:n]
+	nsets := uint32(len(flagSets))
+	if int(nsets) != len(flagSets) {
+		return 0, false
 	}
 	var prev uint32
-	for _, u := range uids {
-		if u <= prev {
-			return false
+	for i, u := range uids {
+		if u <= prev || flagIDs[i] >= nsets {
+			return 0, false
 		}
 		prev = u
+		highest = max(highest, modseqs[i])
 	}
 	sets := make([]*flagSet, len(flagSets))
 	for i, f := range flagSets {
@@ -248,5 +251,5 @@ func (v *view) fromArrays(uids []uint32, modseqs []uint64, flagIDs []uint32, fla
 	v.flagIDs, v.sharedFlagIDs = flagIDs[:n:n], true
 	v.modseq, v.sharedModseq = modseqs[:n:n], true
 	v.sets, v.setIDs, v.compactAt = sets, nil, 0
-	return true
+	return highest, true
 }

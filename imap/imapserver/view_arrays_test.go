@@ -18,7 +18,7 @@ func sharedView(t *testing.T, n int, lists [][]string, fi *flagInterner) (*view,
 		a.flagIDs = append(a.flagIDs, uint32(i%len(lists)))
 	}
 	v := &view{}
-	if !v.fromArrays(a.uids, a.modseqs, a.flagIDs, a.flagSets, fi) {
+	if _, ok := v.fromArrays(a.uids, a.modseqs, a.flagIDs, a.flagSets, fi); !ok {
 		t.Fatal("fromArrays rejected good arrays")
 	}
 	return v, copyArrays(a), a
@@ -40,13 +40,13 @@ func TestViewFromArraysRejects(t *testing.T) {
 	} {
 		var v view
 		var fi flagInterner
-		if v.fromArrays(tc.uids, tc.modseqs, tc.ids, lists, &fi) {
+		if _, ok := v.fromArrays(tc.uids, tc.modseqs, tc.ids, lists, &fi); ok {
 			t.Errorf("%s: accepted", tc.name)
 		}
 	}
 	var v view
 	var fi flagInterner
-	if !v.fromArrays(nil, nil, nil, nil, &fi) || len(v.uids) != 0 {
+	if _, ok := v.fromArrays(nil, nil, nil, nil, &fi); !ok || len(v.uids) != 0 {
 		t.Error("empty mailbox rejected")
 	}
 	v.add(7, fi.intern([]string{`\Seen`}), 3)

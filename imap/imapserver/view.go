@@ -118,7 +118,8 @@ type view struct {
 	sharedFlagIDs bool
 	sets          []*flagSet
 	setIDs        map[*flagSet]uint32
-	compactAt     int // len(sets) that triggers compactSets; 0: maxFlagSets
+	compactAt     int    // len(sets) that triggers compactSets; 0: maxFlagSets
+	lastID        uint32 // the id flagID found last: neighbours share flags
 	modseq        []uint64
 	sharedModseq  bool
 	recent        map[uint32]struct{} // IMAP4rev1 \Recent, this session only
@@ -250,6 +251,6 @@ func (v *view) fromArrays(uids []uint32, modseqs []uint64, flagIDs []uint32, fla
 	v.uids, v.sharedUIDs = uids[:n:n], true
 	v.flagIDs, v.sharedFlagIDs = flagIDs[:n:n], true
 	v.modseq, v.sharedModseq = modseqs[:n:n], true
-	v.sets, v.setIDs, v.compactAt = sets, nil, 0
+	v.sets, v.setIDs, v.compactAt, v.lastID = sets, nil, 0, 0
 	return highest, true
 }

@@ -35,6 +35,15 @@ func (v *view) setModseq(i int, ms uint64) {
 
 // flagID returns the id of fs in sets, adding it if needed.
 func (v *view) flagID(fs *flagSet) uint32 {
+	if int(v.lastID) < len(v.sets) && v.sets[v.lastID] == fs {
+		return v.lastID
+	}
+	id := v.lookupFlagID(fs)
+	v.lastID = id
+	return id
+}
+
+func (v *view) lookupFlagID(fs *flagSet) uint32 {
 	if v.setIDs == nil && len(v.sets) <= linearSetIDs {
 		for id, s := range v.sets {
 			if s == fs {
@@ -102,7 +111,7 @@ func (v *view) compactSets() {
 	for i, id := range v.flagIDs {
 		v.flagIDs[i] = remap[id]
 	}
-	v.sets, v.setIDs = sets, newID
+	v.sets, v.setIDs, v.lastID = sets, newID, 0
 	v.compactAt = max(maxFlagSets, 2*len(sets))
 }
 

@@ -1,6 +1,8 @@
 package mailbox
 
-import "context"
+import (
+	"context"
+)
 
 // MailboxSnapshot is a compact, read-only picture of a mailbox's messages
 // at one instant, for a session that opens the mailbox (IMAP SELECT):
@@ -62,41 +64,79 @@ func (s *mstate) snapshot() *MailboxSnapshot {
 		len(c.UIDs) == len(s.msgs) && (len(s.msgs) == 0 || c.UIDs[len(c.UIDs)-1] == s.msgs[len(s.msgs)-1].uid) {
 		return c
 	}
-	n := len(s.msgs)
-	snap := &MailboxSnapshot{
-		Status:  s.status("", ""),
-		UIDs:    make([]uint32, n),
-		ModSeqs: make([]uint64, n),
-		FlagIDs: make([]uint32, n),
+	snap := newSnapArrays(len(s.msgs))
+	f := fillSnapArrays(snap, s.msgs, 0, len(s.msgs))
+	s.finishSnapshot(snap, []snapFill{f})
+	return snap
+}
+
+// newSnapArrays allocates the arrays of a snapshot of n messages.
+func newSnapArrays(n int) *MailboxSnapshot {
+	return &MailboxSnapshot{UIDs: make([]uint32, n), ModSeqs: make([]uint64, n), FlagIDs: make([]uint32, n)}
+}
+
+// snapFill is what fillSnapArrays found in its range of messages.
+type snapFill struct {
+	maxSys uint8   // highest system-flag bits of a message without keywords
+	kw     []int32 // indexes of the messages with keywords
+}
+
+// fillSnapArrays fills messages lo..hi-1 of snap's arrays from msgs. It
+// touches nothing else, so disjoint ranges can be filled in parallel (the
+// snapshot loader does it while checking the records). A message without
+// keywords gets its system-flag bits as flag id; finishSnapshot assigns
+// the others.
+func fillSnapArrays(snap *MailboxSnapshot, msgs []msgRec, lo, hi int) snapFill {
+	var f snapFill
+	uids, modseqs, ids := snap.UIDs[lo:hi], snap.ModSeqs[lo:hi], snap.FlagIDs[lo:hi]
+	for i := range uids {
+		r := &msgs[lo+i]
+		uids[i] = r.uid
+		modseqs[i] = r.modseq
+		if r.kwset != 0 {
+			f.kw = append(f.kw, int32(lo+i))
+			continue
+		}
+		sys := r.sys & sysMask
+		ids[i] = uint32(sys)
+		f.maxSys = max(f.maxSys, sys)
 	}
-	// Flag lists: messages without keywords index a table by their
-	// system bits; the rare keyword combinations go through a map.
-	var bySys [256]uint32 // 1 + index into FlagSets, 0 = not yet
+	return f
+}
+
+// sysMask keeps the defined system-flag bits.
+const sysMask = 1<<len(sysNames) - 1
+
+// finishSnapshot completes a snapshot whose arrays fillSnapArrays filled
+// from s.msgs: FlagSets[0..maxSys] are the lists of system flags alone
+// (indexed by their bits, so that the fill needs no shared table), then
+// one list per keyword combination in use. It caches snap as s's snapshot.
+func (s *mstate) finishSnapshot(snap *MailboxSnapshot, fills []snapFill) {
+	var maxSys uint8
+	for _, f := range fills {
+		maxSys = max(maxSys, f.maxSys)
+	}
+	snap.FlagSets = make([][]string, int(maxSys)+1, int(maxSys)+2)
+	for sys := range snap.FlagSets {
+		snap.FlagSets[sys] = s.kw.flagStrings(uint8(sys), 0)
+	}
 	var other map[uint64]uint32
-	for i := range s.msgs {
-		r := &s.msgs[i]
-		snap.UIDs[i] = r.uid
-		snap.ModSeqs[i] = r.modseq
-		var id uint32
-		if r.kwset == 0 {
-			if id = bySys[r.sys]; id == 0 {
-				snap.FlagSets = append(snap.FlagSets, s.kw.flagStrings(r.sys, 0))
-				id = uint32(len(snap.FlagSets))
-				bySys[r.sys] = id
-			}
-		} else {
+	for _, f := range fills {
+		for _, i := range f.kw {
+			r := &s.msgs[i]
 			if other == nil {
 				other = map[uint64]uint32{}
 			}
-			k := uint64(r.kwset)<<8 | uint64(r.sys)
-			if id = other[k]; id == 0 {
-				snap.FlagSets = append(snap.FlagSets, s.kw.flagStrings(r.sys, r.kwset))
+			k := uint64(r.kwset)<<8 | uint64(r.sys&sysMask)
+			id, ok := other[k]
+			if !ok {
 				id = uint32(len(snap.FlagSets))
+				snap.FlagSets = append(snap.FlagSets, s.kw.flagStrings(r.sys&sysMask, r.kwset))
 				other[k] = id
 			}
+			snap.FlagIDs[i] = id
 		}
-		snap.FlagIDs[i] = id - 1
 	}
+	snap.Status = s.status("", "")
 	s.snap = snap
-	return snap
 }

@@ -258,7 +258,11 @@ func (m *mdBox) load(repair bool) (*mstate, error) {
 			m.logGen = gen
 		}
 	}
+	snapOff := m.off
 	_, err = m.replay(st, repair, false)
+	if m.off != snapOff {
+		st.snap = nil // the SELECT arrays built with the snapshot are stale
+	}
 	return st, err
 }
 

@@ -252,5 +252,11 @@ func (v *view) fromArrays(uids []uint32, modseqs []uint64, flagIDs []uint32, fla
 	v.flagIDs, v.sharedFlagIDs = flagIDs[:n:n], true
 	v.modseq, v.sharedModseq = modseqs[:n:n], true
 	v.sets, v.setIDs, v.compactAt, v.lastID = sets, nil, 0, 0
+	if len(sets) > maxFlagSets {
+		// A backend that sends a list per message rather than per
+		// distinct set: merge them (copies flagIDs) instead of keeping
+		// a pointer per message.
+		v.compactSets()
+	}
 	return highest, true
 }

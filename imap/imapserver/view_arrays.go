@@ -44,6 +44,13 @@ func (v *view) flagID(fs *flagSet) uint32 {
 }
 
 func (v *view) lookupFlagID(fs *flagSet) uint32 {
+	limit := v.compactAt
+	if limit == 0 {
+		limit = maxFlagSets
+	}
+	if len(v.sets) >= limit {
+		v.compactSets() // before indexing a long table: it may shrink a lot
+	}
 	if v.setIDs == nil && len(v.sets) <= linearSetIDs {
 		for id, s := range v.sets {
 			if s == fs {
@@ -57,13 +64,6 @@ func (v *view) lookupFlagID(fs *flagSet) uint32 {
 		if id, ok := v.setIDs[fs]; ok {
 			return id
 		}
-	}
-	limit := v.compactAt
-	if limit == 0 {
-		limit = maxFlagSets
-	}
-	if len(v.sets) >= limit {
-		v.compactSets()
 	}
 	id := uint32(len(v.sets))
 	v.sets = append(v.sets, fs)

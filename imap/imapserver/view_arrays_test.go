@@ -181,3 +181,37 @@ func TestViewArraysModel(t *testing.T) {
 		t.Error("backend arrays written")
 	}
 }
+
+// TestViewFromArraysListPerMessage: a backend that sends one flag list
+// per message (no sharing of equal lists) still leaves the view a table
+// of the distinct sets, and its arrays untouched.
+func TestViewFromArraysListPerMessage(t *testing.T) {
+	var fi flagInterner
+	const n = 10000
+	lists := make([][]string, n)
+	for i := range lists {
+		lists[i] = []string{`\Seen`, "kw" + strconv.Itoa(i%3)}
+	}
+	a := &sharedArrays{flagSets: lists}
+	for i := range n {
+		a.uids = append(a.uids, uint32(i+1))
+		a.modseqs = append(a.modseqs, 1)
+		a.flagIDs = append(a.flagIDs, uint32(i))
+	}
+	orig := copyArrays(a)
+	var v view
+	if _, ok := v.fromArrays(a.uids, a.modseqs, a.flagIDs, a.flagSets, &fi); !ok {
+		t.Fatal("rejected")
+	}
+	if len(v.sets) != 3 {
+		t.Errorf("%d sets, want 3", len(v.sets))
+	}
+	for i := range n {
+		if got := v.flagsAt(i).flags; !slices.Equal(got, lists[i]) {
+			t.Fatalf("message %d: %q, want %q", i, got, lists[i])
+		}
+	}
+	if !orig.same(a) {
+		t.Error("backend arrays written")
+	}
+}

@@ -129,9 +129,13 @@ func (c *conn) cmdSelect(bool) *status {
 // SharedSnapshot is an optional interface of Mailbox that SELECT uses
 // instead of Snapshot: the same messages as read-only parallel arrays, in
 // ascending UID order (message i has uids[i], modseqs[i] and the flags
-// flagSets[flagIDs[i]]). The server keeps uids without copying it, so
-// sessions that get the same slice share it until their views diverge;
-// the backend must never modify any of the slices afterwards.
+// flagSets[flagIDs[i]]). The server keeps uids, modseqs and flagIDs
+// without copying them and interns each flag list once, so a SELECT
+// costs per distinct flag list, not per message; sessions that get the
+// same slices share them until their views change (a view copies an
+// array before its first write to it). The backend must never modify any
+// of the slices afterwards. flagSets may hold equal lists (one per
+// message, say): the server merges them.
 type SharedSnapshot interface {
 	SnapshotArrays() (uids []uint32, modseqs []uint64, flagIDs []uint32, flagSets [][]string)
 }

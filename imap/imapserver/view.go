@@ -24,7 +24,7 @@ func (f *flagSet) has(flag string) bool {
 }
 
 // flagInterner shares one flagSet among all messages with the same flags,
-// so a 100,000-message view costs a pointer per message for its flags.
+// so a view's table of sets (view.sets) holds one entry per distinct list.
 type flagInterner struct {
 	m   map[string]*flagSet
 	key []byte

@@ -9,6 +9,31 @@ import (
 
 // loadLocked loads a mailbox's state on first use; caller holds mb.mu.
 func (e *engine) loadLocked(mb *mbox) error {
+	if err := e.loadState(mb); err != nil {
+		return err
+	}
+	return e.checkRecords(mb)
+}
+
+// recordChecker is implemented by backends whose states can have
+// unchecked records (mstate.unverified).
+type recordChecker interface{ needRecords(*mstate) error }
+
+// checkRecords makes sure mb's records were checked (caller holds mb.mu).
+func (e *engine) checkRecords(mb *mbox) error {
+	if mb.st.unverified == nil {
+		return nil
+	}
+	if rc, ok := mb.be.(recordChecker); ok {
+		return rc.needRecords(mb.st)
+	}
+	return nil
+}
+
+// loadState is loadLocked for the few readers that use only a state's
+// counters and cached snapshot, which a lazily opened snapshot has checked
+// already: SELECT of a big mailbox does not read every message record.
+func (e *engine) loadState(mb *mbox) error {
 	if mb.gone {
 		return ErrNoSuchMailbox
 	}
@@ -59,13 +84,27 @@ func (e *engine) lookup(user, name string) (*mbox, error) {
 
 // read runs fn with the mailbox locked and refreshed from other processes.
 func (e *engine) read(user, name string, fn func(mb *mbox) error) error {
+	return e.readState(user, name, true, fn)
+}
+
+// readCounters is read for fn that use only mb.st's counters and cached
+// snapshot (see loadState).
+func (e *engine) readCounters(user, name string, fn func(mb *mbox) error) error {
+	return e.readState(user, name, false, fn)
+}
+
+func (e *engine) readState(user, name string, records bool, fn func(mb *mbox) error) error {
 	mb, err := e.lookup(user, name)
 	if err != nil {
 		return err
 	}
 	mb.mu.Lock()
 	defer mb.mu.Unlock()
-	if err := e.loadLocked(mb); err != nil {
+	load := e.loadState
+	if records {
+		load = e.loadLocked
+	}
+	if err := load(mb); err != nil {
 		return err
 	}
 	evs, err := mb.be.refresh(mb.st)
@@ -428,7 +467,7 @@ func (e *engine) Status(ctx context.Context, user, mailbox string) (MailboxStatu
 	mb.user.mu.Lock()
 	su := mb.user.rec.SpecialUse[mb.name]
 	mb.user.mu.Unlock()
-	err = e.read(user, mailbox, func(mb *mbox) error {
+	err = e.readCounters(user, mailbox, func(mb *mbox) error {
 		st = mb.st.status(mb.name, su)
 		st.MailboxID = mailboxID(st.UIDValidity)
 		return nil
@@ -438,7 +477,7 @@ func (e *engine) Status(ctx context.Context, user, mailbox string) (MailboxStatu
 
 func (e *engine) Watch(ctx context.Context, user, mailbox string) (*Subscription, error) {
 	var sub *Subscription
-	err := e.read(user, mailbox, func(mb *mbox) error {
+	err := e.readCounters(user, mailbox, func(mb *mbox) error {
 		sub = mb.feed.Subscribe(e.opts.EventBuffer)
 		return nil
 	})

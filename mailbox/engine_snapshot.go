@@ -19,6 +19,9 @@ type MailboxSnapshot struct {
 	ModSeqs  []uint64
 	FlagIDs  []uint32
 	FlagSets [][]string // distinct flag lists, each read-only
+
+	keys  []uint64 // per flag set: keyword set << 8 | system bits
+	owner any      // keeps the memory the arrays live in (a file mapping)
 }
 
 // Snapshotter is implemented by stores that can produce a MailboxSnapshot
@@ -43,7 +46,12 @@ func (e *engine) Snapshot(ctx context.Context, user, mailbox string) (*MailboxSn
 	su := mb.user.rec.SpecialUse[mb.name]
 	mb.user.mu.Unlock()
 	var snap *MailboxSnapshot
-	err = e.read(user, mailbox, func(mb *mbox) error {
+	err = e.readCounters(user, mailbox, func(mb *mbox) error {
+		if !mb.st.snapCurrent() {
+			if err := e.checkRecords(mb); err != nil {
+				return err
+			}
+		}
 		snap = mb.st.snapshot()
 		if snap.Status.Name != mb.name || snap.Status.SpecialUse != su {
 			// Renamed since, or a special use changed: the arrays are
@@ -59,15 +67,22 @@ func (e *engine) Snapshot(ctx context.Context, user, mailbox string) (*MailboxSn
 
 // snapshot returns the cached snapshot of s, building it if s changed.
 func (s *mstate) snapshot() *MailboxSnapshot {
-	if c := s.snap; c != nil && c.Status.HighestModSeq == s.highestModSeq &&
-		c.Status.UIDValidity == s.uidValidity && c.Status.UIDNext == s.uidNext &&
-		len(c.UIDs) == len(s.msgs) && (len(s.msgs) == 0 || c.UIDs[len(c.UIDs)-1] == s.msgs[len(s.msgs)-1].uid) {
-		return c
+	if s.snapCurrent() {
+		return s.snap
 	}
 	snap := newSnapArrays(len(s.msgs))
 	f := fillSnapArrays(snap, s.msgs, 0, len(s.msgs))
 	s.finishSnapshot(snap, []snapFill{f})
 	return snap
+}
+
+// snapCurrent reports whether the cached snapshot is still s's state. Any
+// change raises HIGHESTMODSEQ or changes UIDNEXT or the message count.
+func (s *mstate) snapCurrent() bool {
+	c := s.snap
+	return c != nil && c.Status.HighestModSeq == s.highestModSeq &&
+		c.Status.UIDValidity == s.uidValidity && c.Status.UIDNext == s.uidNext &&
+		len(c.UIDs) == len(s.msgs) && (len(s.msgs) == 0 || c.UIDs[len(c.UIDs)-1] == s.msgs[len(s.msgs)-1].uid)
 }
 
 // newSnapArrays allocates the arrays of a snapshot of n messages.
@@ -117,8 +132,10 @@ func (s *mstate) finishSnapshot(snap *MailboxSnapshot, fills []snapFill) {
 		maxSys = max(maxSys, f.maxSys)
 	}
 	snap.FlagSets = make([][]string, int(maxSys)+1, int(maxSys)+2)
+	snap.keys = make([]uint64, len(snap.FlagSets), cap(snap.FlagSets))
 	for sys := range snap.FlagSets {
 		snap.FlagSets[sys] = s.kw.flagStrings(uint8(sys), 0)
+		snap.keys[sys] = uint64(sys)
 	}
 	var other map[uint64]uint32
 	for _, f := range fills {
@@ -132,6 +149,7 @@ func (s *mstate) finishSnapshot(snap *MailboxSnapshot, fills []snapFill) {
 			if !ok {
 				id = uint32(len(snap.FlagSets))
 				snap.FlagSets = append(snap.FlagSets, s.kw.flagStrings(r.sys&sysMask, r.kwset))
+				snap.keys = append(snap.keys, k)
 				other[k] = id
 			}
 			snap.FlagIDs[i] = id

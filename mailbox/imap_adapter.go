@@ -360,6 +360,10 @@ type imapMailbox struct {
 	list   []MessageInfo    // the snapshot, released after Snapshot
 	snap   *MailboxSnapshot // or this one, from a Snapshotter store
 	events []Event
+	// arrays is the snapshot whose arrays the session's view holds: they
+	// may live in a mapping of the index snapshot file, which stays
+	// mapped as long as the snapshot is referenced.
+	arrays *MailboxSnapshot
 }
 
 var _ imapserver.SharedSnapshot = (*imapMailbox)(nil)
@@ -383,6 +387,7 @@ func (m *imapMailbox) SnapshotArrays() (uids []uint32, modseqs []uint64, flagIDs
 		}
 		return uids, modseqs, flagIDs, flagSets
 	}
+	m.arrays = snap
 	return snap.UIDs, snap.ModSeqs, snap.FlagIDs, snap.FlagSets
 }
 

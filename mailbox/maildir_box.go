@@ -124,6 +124,9 @@ func (m *mdBox) writeSyncMarker() {
 func (m *mdBox) trySyncMarker(retry bool) {
 	cur := m.dirMtimes()
 	st, dirty := m.flagState()
+	if st != nil && m.needRecords(st) != nil {
+		return
+	}
 	if !dirty && (cur != m.knownMt || cur == m.syncMt) {
 		return // nothing to do, or someone else changed the directories: the next open scans
 	}
@@ -196,8 +199,10 @@ func openMDBox(b *mdBackend, dir string) (*mdBox, *mstate, error) {
 	if err == nil {
 		if mt := m.dirMtimes(); mt == m.syncMt && len(m.lastF) == 0 && st.uidValidity != 0 && mt[0] != 0 {
 			m.knownMt = mt // unchanged since the index last matched: no scan
-		} else if err = m.reconcile(st); err == nil {
-			m.knownMt = m.dirMtimes()
+		} else if err = m.needRecords(st); err == nil {
+			if err = m.reconcile(st); err == nil {
+				m.knownMt = m.dirMtimes()
+			}
 		}
 	}
 	if err == nil {
@@ -249,7 +254,14 @@ func (m *mdBox) load(repair bool) (*mstate, error) {
 		return st, nil
 	}
 	m.off = int64(len(idxMagic))
-	if snap, err := m.readSnapshot(fi.Size()); err == nil {
+	snap, err := m.readSnapshot(fi.Size())
+	if err == nil && snap.unverified != nil && fi.Size() > m.off {
+		// A tail to replay onto the records: check them first.
+		if err = snap.unverified.verify(snap); err == nil {
+			snap.unverified = nil
+		}
+	}
+	if err == nil {
 		// A checkpoint of a prefix of this log: replay only the rest.
 		st = snap
 	} else {
@@ -442,7 +454,39 @@ func (m *mdBox) refreshLocked(st *mstate, repair bool) ([]Event, error) {
 	if fi.Size() == m.off {
 		return nil, nil
 	}
+	if err := m.needRecords(st); err != nil {
+		return nil, err
+	}
 	return m.replay(st, repair, true)
+}
+
+// needRecords checks the records of a lazily opened snapshot before their
+// first use (see mstate.unverified). Damaged records (a disk error: the
+// columns were checked at open) cost what a damaged snapshot costs at
+// open: the snapshot is removed and the whole log replayed into st.
+func (m *mdBox) needRecords(st *mstate) error {
+	rc := st.unverified
+	if rc == nil {
+		return nil
+	}
+	if rc.verify(st) == nil {
+		st.unverified = nil
+		return nil
+	}
+	m.b.opts.Logger.Warn("mailbox: damaged index snapshot, replaying the log", "dir", m.dir)
+	os.Remove(m.snapPath())
+	unlock, err := m.lockIndex()
+	if err != nil {
+		return err
+	}
+	defer unlock()
+	fresh, err := m.load(true)
+	if err != nil {
+		return err
+	}
+	fresh.maxTombs = st.maxTombs
+	*st = *fresh
+	return nil
 }
 
 // write appends records to the log and makes them durable.
@@ -808,6 +852,7 @@ func (m *mdBox) close() error {
 		// Other Maildir programs see our flag changes at the latest now.
 		m.trySyncMarker(false)
 	}
+	m.checkpointAtClose()
 	m.closed = true
 	if m.timer != nil {
 		m.timer.Stop()
@@ -819,4 +864,27 @@ func (m *mdBox) close() error {
 		}
 	}
 	return nil
+}
+
+// checkpointAtClose writes a snapshot of a big mailbox that changed since
+// its last one, so that the next process opens it lazily: a snapshot with
+// a log tail has its records checked and the tail replayed at open, which
+// for 100,000 messages costs more than the rest of the open.
+func (m *mdBox) checkpointAtClose() {
+	st := m.st
+	if m.closed || st == nil || st.unverified != nil || m.idx == nil || m.lockf == nil ||
+		m.off == m.snapOff || int64(len(st.msgs))*recSize < mapMinBytes {
+		return
+	}
+	unlock, err := m.lockIndex()
+	if err != nil {
+		return
+	}
+	defer unlock()
+	if fi, err := os.Stat(m.idxPath()); err != nil || inode(fi) != m.idxIno {
+		return // compacted by another process: its snapshot is the one to keep
+	}
+	if err := m.writeSnapshot(st); err != nil {
+		m.b.opts.Logger.Warn("mailbox: index snapshot", "dir", m.dir, "err", err)
+	}
 }

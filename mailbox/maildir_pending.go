@@ -117,8 +117,12 @@ func (m *mdBox) markChanged(st *mstate, i int) {
 // clearChanged forgets the changes a new marker covers.
 func (m *mdBox) clearChanged(st *mstate) {
 	if m.fl.strays {
+		// Write only the records that change: records mapped from a
+		// snapshot are copy-on-write, a page at a time.
 		for i := range st.msgs {
-			st.msgs[i].bits &^= bitChanged | bitVerified
+			if st.msgs[i].bits&(bitChanged|bitVerified) != 0 {
+				st.msgs[i].bits &^= bitChanged | bitVerified
+			}
 		}
 	} else {
 		for _, uid := range m.fl.marked {

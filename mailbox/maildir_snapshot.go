@@ -11,6 +11,7 @@ import (
 	"runtime"
 	"sync"
 	"sync/atomic"
+	"unsafe"
 )
 
 // mailwire.snap is a checkpoint of the index log: the mailbox state the
@@ -21,18 +22,30 @@ import (
 // current log, and otherwise ignores (the log is then replayed whole and a
 // new snapshot written):
 //
-//	file  = magic crc32c(body without the msgrecs):u32 body
-//	magic = "MWSNAP\x00\x03"
+//	file  = magic crc32c(body without msgrecs and columns):u32 body
+//	magic = "MWSNAP\x00\x04"
 //	body  = gen:u64 ino:u64 off:u64 lastoff:u64 lasthdr:[8]u8
 //	        live:i64 syncmt:i64*2 uidvalidity:u32 uidnext:u32
 //	        highestmodseq:u64 tombfloor:u64
+//	        unseen:u32 deleted:u32 size:i64
 //	        nlastf:u32 uid:u32*nlastf
 //	        nnames:u32 (len:u16 name)*nnames
 //	        nsets:u32 (n:u16 id:u16*n)*nsets
+//	        nflagsets:u32 (sys:u8 kwset:u32)*nflagsets
 //	        nmsgs:u32 zero:u8*(0..7)      (msgrecs start 8-byte aligned)
 //	        msgrec*nmsgs                  (56 bytes each, see encRec)
+//	        modseq:u64*nmsgs uid:u32*nmsgs flagid:u32*nmsgs   (the columns)
 //	        ntombs:u32 (uid:u32 modseq:u64)*ntombs
 //	        nchunks:u32 crc32c:u32*nchunks  (of each run of snapChunk msgrecs)
+//	        crc32c:u32*nchunks            (of the same run's modseqs, uids, flagids)
+//
+// The columns are the arrays of a MailboxSnapshot (IMAP SELECT), flag id k
+// meaning the flags of flag set k (system bits sys plus keyword set kwset).
+// A large snapshot is mapped and opened lazily: the open checks the header
+// and the columns (16 bytes a message), serves SELECT from the mapped
+// columns, and checks the message records (56 bytes a message) only when
+// something first needs them (see mstate.unverified); a damaged record
+// area is then found and the log replayed, as at open.
 //
 // gen is the random generation of the log's first 'V' record (a new one
 // for every log created or compacted), ino the log's inode, off the end of
@@ -47,10 +60,16 @@ import (
 // slow open, nothing else.
 const (
 	snapName  = "mailwire.snap"
-	snapMagic = "MWSNAP\x00\x03"
+	snapMagic = "MWSNAP\x00\x04"
 	recSize   = 56
 	snapChunk = 8192 // records per CRC (448 KiB)
 )
+
+// mapMinBytes is the record area below which a snapshot is read into the
+// heap and checked at open: mapping (and the lazy open) pays off for big
+// mailboxes only, and every mapping is a kernel VMA (vm.max_map_count), so
+// thousands of small open mailboxes must not each hold one.
+var mapMinBytes int64 = 1 << 20
 
 // snapMin is the log growth (bytes past the snapshot) below which no new
 // snapshot is written; above it one is written when the growth also
@@ -127,7 +146,7 @@ func (s *snapWriter) u64(v uint64) { s.put(le.AppendUint64(s.b[:0], v)) }
 // writeSnapshot checkpoints st, which must be exactly what the log's first
 // m.off bytes replay to (index lock held).
 func (m *mdBox) writeSnapshot(st *mstate) error {
-	if m.off <= int64(len(idxMagic)) || m.lastOff <= 0 {
+	if m.off <= int64(len(idxMagic)) || m.lastOff <= 0 || st.unverified != nil {
 		return nil
 	}
 	var pos logPos
@@ -159,6 +178,9 @@ func (m *mdBox) writeSnapshot(st *mstate) error {
 	s.u32(st.uidNext)
 	s.u64(st.highestModSeq)
 	s.u64(st.tombFloor)
+	s.u32(st.unseen)
+	s.u32(st.deleted)
+	s.u64(uint64(st.size))
 	s.u32(uint32(len(m.lastF)))
 	for _, u := range m.lastF {
 		s.u32(u)
@@ -175,6 +197,12 @@ func (m *mdBox) writeSnapshot(st *mstate) error {
 			b = le.AppendUint16(b, id)
 		}
 		s.put(b)
+	}
+	sel := st.snapshot()
+	s.u32(uint32(len(sel.keys)))
+	for _, k := range sel.keys {
+		b := append(s.b[:0], uint8(k))
+		s.put(le.AppendUint32(b, uint32(k>>8)))
 	}
 	s.u32(uint32(len(st.msgs)))
 	s.put(make([]byte, alignPad(s.n)))
@@ -197,6 +225,10 @@ func (m *mdBox) writeSnapshot(st *mstate) error {
 		chunkCRCs = append(chunkCRCs, crc32.Checksum(b, castagnoli))
 		bw.Write(b) // outside the body CRC: the chunk CRCs cover it
 	}
+	colCRCs := make([]uint32, len(chunkCRCs))
+	writeColumn(bw, colCRCs, sel.ModSeqs, &chunk)
+	writeColumn(bw, colCRCs, sel.UIDs, &chunk)
+	writeColumn(bw, colCRCs, sel.FlagIDs, &chunk)
 	s.u32(uint32(len(st.tombs)))
 	for _, t := range st.tombs {
 		b := le.AppendUint32(s.b[:0], t.uid)
@@ -204,6 +236,9 @@ func (m *mdBox) writeSnapshot(st *mstate) error {
 	}
 	s.u32(uint32(len(chunkCRCs)))
 	for _, c := range chunkCRCs {
+		s.u32(c)
+	}
+	for _, c := range colCRCs {
 		s.u32(c)
 	}
 	err = bw.Flush()
@@ -223,8 +258,49 @@ func (m *mdBox) writeSnapshot(st *mstate) error {
 		return err
 	}
 	m.snapOff = m.off
-	m.snapSize = int64(len(st.msgs))*recSize + 1024
+	m.snapSize = int64(len(st.msgs))*(recSize+colSize) + 1024
 	return nil
+}
+
+// colSize is the size of one message's columns (modseq, uid, flag id).
+const colSize = 8 + 4 + 4
+
+// writeColumn writes a column (little-endian) and adds each chunk's part
+// to its running CRC in crcs.
+func writeColumn[T uint32 | uint64](w *bufio.Writer, crcs []uint32, col []T, buf *[]byte) {
+	var z T
+	size := int(unsafe.Sizeof(z))
+	for c := range crcs {
+		part := col[c*snapChunk : min(len(col), (c+1)*snapChunk)]
+		var b []byte
+		if rawRecs {
+			b = columnBytes(part)
+		} else {
+			if len(*buf) < len(part)*size {
+				*buf = make([]byte, snapChunk*recSize)
+			}
+			b = (*buf)[:0]
+			for _, v := range part {
+				if size == 8 {
+					b = le.AppendUint64(b, uint64(v))
+				} else {
+					b = le.AppendUint32(b, uint32(v))
+				}
+			}
+		}
+		crcs[c] = crc32.Update(crcs[c], castagnoli, b)
+		w.Write(b)
+	}
+}
+
+// columnBytes is the memory of a column as bytes (only when rawRecs, that
+// is on little-endian machines).
+func columnBytes[T uint32 | uint64](col []T) []byte {
+	if len(col) == 0 {
+		return nil
+	}
+	var z T
+	return unsafe.Slice((*byte)(unsafe.Pointer(&col[0])), len(col)*int(unsafe.Sizeof(z)))
 }
 
 // maybeSnapshot writes a snapshot when the log grew enough past the last
@@ -328,6 +404,7 @@ func (m *mdBox) readSnapshot(size int64) (*mstate, error) {
 	st.uidNext = s.u32()
 	st.highestModSeq = s.u64()
 	st.tombFloor = s.u64()
+	counts := recCounts{unseen: s.u32(), deleted: s.u32(), size: int64(s.u64())}
 	// Bounds: nothing in the file can be longer than the file.
 	limit := int(min(fi.Size(), 1<<31))
 	var lastF []uint32
@@ -377,7 +454,16 @@ func (m *mdBox) readSnapshot(size int64) (*mstate, error) {
 		st.kw.sets = append(st.kw.sets, set)
 		st.kw.setIDs[packIDs(set)] = uint32(i)
 	}
-	nMsgs := s.count(limit / recSize)
+	keys := make([]uint64, s.count(limit/5))
+	for i := range keys {
+		sys := s.read(s.b[:1])[0]
+		set := s.u32()
+		if sys > sysMask || int(set) >= len(st.kw.sets) {
+			return nil, errBadRecord
+		}
+		keys[i] = uint64(set)<<8 | uint64(sys)
+	}
+	nMsgs := s.count(limit / (recSize + colSize))
 	for _, z := range s.read(s.b[:alignPad(s.pos)]) {
 		if z != 0 {
 			return nil, errBadRecord
@@ -386,32 +472,30 @@ func (m *mdBox) readSnapshot(size int64) (*mstate, error) {
 	if s.err != nil {
 		return nil, s.err
 	}
-	// The records: read and checked in parallel chunks (pread at their
-	// offset) while this goroutine reads what follows them.
 	recOff := s.pos
-	if recOff+int64(nMsgs)*recSize > fi.Size() {
+	tailOff := recOff + int64(nMsgs)*(recSize+colSize)
+	if tailOff > fi.Size() {
 		return nil, errBadRecord
 	}
-	// Large record areas are mapped from the file (copy-on-write) rather
-	// than read into fresh heap memory: see mapRecs.
-	mapped, mapping := mapRecs(f, recOff, nMsgs)
+	nChunks := (nMsgs + snapChunk - 1) / snapChunk
+	chunks := make([]chunkResult, nChunks)
+	// Large snapshots are mapped from the file (copy-on-write) and opened
+	// lazily: the workers check the columns only (see mapSnapshot).
+	// Otherwise the records are read into the heap and checked now, and
+	// the SELECT arrays are filled from them while they are in cache.
+	area, mapping := mapSnapshot(f, recOff, nMsgs)
+	var sel *MailboxSnapshot
+	var owner *snapMapping
 	if mapping != nil {
-		st.msgs = mapped
-		defer func() {
-			if mapping != nil {
-				unmapRecs(mapping) // not returned: nothing else refers to it
-			}
-		}()
+		owner = &snapMapping{b: mapping}
+		runtime.AddCleanup(owner, unmapRecs, mapping)
+		st.msgs, st.mapping = area.recs, owner
+		sel = &MailboxSnapshot{UIDs: area.uids, ModSeqs: area.modseqs, FlagIDs: area.flagIDs, keys: keys, owner: owner}
 	} else {
 		st.msgs = make([]msgRec, nMsgs)
 		adviseHuge(st.msgs)
+		sel = newSnapArrays(nMsgs)
 	}
-	// The shared SELECT arrays (engine_snapshot.go) are filled by the
-	// same workers while the records are in cache: a session that selects
-	// the mailbox right after the open gets them without another pass.
-	sel := newSnapArrays(nMsgs)
-	nChunks := (nMsgs + snapChunk - 1) / snapChunk
-	chunks := make([]chunkResult, nChunks)
 	workers := min(nChunks, runtime.GOMAXPROCS(0), 4)
 	var wg sync.WaitGroup
 	for w := range workers {
@@ -420,11 +504,15 @@ func (m *mdBox) readSnapshot(size int64) (*mstate, error) {
 			defer wg.Done()
 			var buf []byte
 			for c := w; c < nChunks; c += workers {
-				chunks[c] = readChunk(f, recOff, st.msgs, c, len(st.kw.sets), mapping != nil, &buf, sel)
+				if mapping != nil {
+					chunks[c] = checkColumns(sel, c, len(keys))
+				} else {
+					chunks[c] = readChunk(f, recOff, st.msgs, c, len(st.kw.sets), false, &buf, sel)
+				}
 			}
 		}()
 	}
-	s.r.Reset(io.NewSectionReader(f, recOff+int64(nMsgs)*recSize, fi.Size()))
+	s.r.Reset(io.NewSectionReader(f, tailOff, fi.Size()))
 	if nTombs := s.count(limit / 12); nTombs > 0 {
 		st.tombs = make([]tombstone, nTombs)
 		for i := range st.tombs {
@@ -432,9 +520,13 @@ func (m *mdBox) readSnapshot(size int64) (*mstate, error) {
 			st.tombs[i].modseq = s.u64()
 		}
 	}
-	crcs := make([]uint32, s.count(limit/4))
+	crcs := make([]uint32, s.count(limit/8))
 	for i := range crcs {
 		crcs[i] = s.u32()
+	}
+	colCRCs := make([]uint32, len(crcs))
+	for i := range colCRCs {
+		colCRCs[i] = s.u32()
 	}
 	wg.Wait()
 	if s.err != nil {
@@ -446,35 +538,131 @@ func (m *mdBox) readSnapshot(size int64) (*mstate, error) {
 	if _, err := s.r.ReadByte(); err != io.EOF {
 		return nil, errBadRecord // trailing bytes: not a file we wrote
 	}
-	var prev uint32
-	fills := make([]snapFill, len(chunks))
-	for c, ch := range chunks {
-		if !ch.ok || ch.crc != crcs[c] || ch.first <= prev {
-			return nil, errBadRecord
-		}
-		prev = ch.last
-		st.unseen += ch.unseen
-		st.deleted += ch.deleted
-		st.size += ch.size
-		fills[c] = ch.fill
+	check := crcs
+	if mapping != nil {
+		check = colCRCs
 	}
-	if prev >= st.uidNext && prev != 0 {
+	last, got, ok := sumChunks(chunks, check)
+	if !ok || last >= st.uidNext && last != 0 {
 		return nil, errBadRecord
 	}
-	st.finishSnapshot(sel, fills)
+	if mapping != nil {
+		// The records are checked on first use (recCheck.verify).
+		st.unseen, st.deleted, st.size = counts.unseen, counts.deleted, counts.size
+		st.unverified = &recCheck{crcs: crcs, nSets: len(st.kw.sets), counts: counts}
+		sel.FlagSets = make([][]string, len(keys))
+		for i, k := range keys {
+			sel.FlagSets[i] = st.kw.flagStrings(uint8(k), uint32(k>>8))
+		}
+		sel.Status = st.status("", "")
+		st.snap = sel
+		snapMaps.Add(1)
+	} else {
+		if got != counts {
+			return nil, errBadRecord
+		}
+		st.unseen, st.deleted, st.size = got.unseen, got.deleted, got.size
+		fills := make([]snapFill, len(chunks))
+		for c := range chunks {
+			fills[c] = chunks[c].fill
+		}
+		st.finishSnapshot(sel, fills)
+	}
 	m.off, m.lastOff, m.live, m.syncMt, m.lastF = int64(pos.off), int64(pos.lastOff), live, syncMt, lastF
 	m.loggedKw, m.logGen = nNames, pos.gen
-	m.snapOff, m.snapSize = m.off, int64(nMsgs)*recSize+1024
+	m.snapOff, m.snapSize = m.off, int64(nMsgs)*(recSize+colSize)+1024
 	snapLoads.Add(1)
-	if mapping != nil {
-		// st.msgs points into the mapping until an append outgrows it;
-		// it lives as long as st (every holder of a record also holds
-		// st, under the mailbox's lock).
-		runtime.AddCleanup(st, unmapRecs, mapping)
-		mapping = nil
-		snapMaps.Add(1)
-	}
 	return st, nil
+}
+
+// recCounts are the message counts a snapshot's header keeps.
+type recCounts struct {
+	unseen, deleted uint32
+	size            int64
+}
+
+// sumChunks checks the chunks' results against their CRCs and their UIDs
+// against each other; it returns the last UID and the counts.
+func sumChunks(chunks []chunkResult, crcs []uint32) (last uint32, sum recCounts, ok bool) {
+	if len(crcs) != len(chunks) {
+		return 0, sum, false
+	}
+	for c, ch := range chunks {
+		if !ch.ok || ch.crc != crcs[c] || ch.first <= last {
+			return 0, sum, false
+		}
+		last = ch.last
+		sum.unseen += ch.unseen
+		sum.deleted += ch.deleted
+		sum.size += ch.size
+	}
+	return last, sum, true
+}
+
+// snapMapping owns a snapshot's file mapping: the mapping is released
+// when neither the mailbox state (its records) nor any MailboxSnapshot
+// handed to a session (its columns) refers to it any more.
+type snapMapping struct{ b []byte }
+
+// recCheck is what a lazily opened snapshot still has to check of its
+// records before anything uses them: their chunk CRCs, ascending UIDs,
+// known keyword sets, and the header's counts.
+type recCheck struct {
+	crcs   []uint32
+	nSets  int
+	counts recCounts
+}
+
+// recVerifies counts recCheck.verify calls (for tests).
+var recVerifies atomic.Int64
+
+// verify checks st.msgs (all of them still as mapped from the snapshot).
+func (rc *recCheck) verify(st *mstate) error {
+	recVerifies.Add(1)
+	nChunks := len(rc.crcs)
+	chunks := make([]chunkResult, nChunks)
+	workers := min(nChunks, runtime.GOMAXPROCS(0), 4)
+	var wg sync.WaitGroup
+	for w := range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for c := w; c < nChunks; c += workers {
+				chunks[c] = readChunk(nil, 0, st.msgs, c, rc.nSets, true, nil, nil)
+			}
+		}()
+	}
+	wg.Wait()
+	last, got, ok := sumChunks(chunks, rc.crcs)
+	if !ok || got != rc.counts || last >= st.uidNext && last != 0 {
+		return errBadRecord
+	}
+	return nil
+}
+
+// checkColumns checks chunk c of a mapped snapshot's columns: its CRC,
+// ascending UIDs and flag ids that exist.
+func checkColumns(sel *MailboxSnapshot, c, nFlagSets int) chunkResult {
+	lo, hi := c*snapChunk, min(len(sel.UIDs), (c+1)*snapChunk)
+	var res chunkResult
+	res.crc = crc32.Checksum(columnBytes(sel.ModSeqs[lo:hi]), castagnoli)
+	res.crc = crc32.Update(res.crc, castagnoli, columnBytes(sel.UIDs[lo:hi]))
+	res.crc = crc32.Update(res.crc, castagnoli, columnBytes(sel.FlagIDs[lo:hi]))
+	var prev uint32
+	for _, u := range sel.UIDs[lo:hi] {
+		if u <= prev {
+			return res
+		}
+		prev = u
+	}
+	for _, id := range sel.FlagIDs[lo:hi] {
+		if int(id) >= nFlagSets {
+			return res
+		}
+	}
+	res.ok = true
+	res.first, res.last = sel.UIDs[lo], prev
+	return res
 }
 
 // checkPos verifies that pos is the end of a prefix of the open log.
@@ -551,9 +739,11 @@ func readChunk(f *os.File, recOff int64, msgs []msgRec, c, nSets int, mapped boo
 			return res
 		}
 	}
-	prefaultSlice(sel.UIDs[lo:hi], true)
-	prefaultSlice(sel.ModSeqs[lo:hi], true)
-	prefaultSlice(sel.FlagIDs[lo:hi], true)
+	if sel != nil {
+		prefaultSlice(sel.UIDs[lo:hi], true)
+		prefaultSlice(sel.ModSeqs[lo:hi], true)
+		prefaultSlice(sel.FlagIDs[lo:hi], true)
+	}
 	// One pass over the chunk in cache-sized blocks (CRC, checks, fill)
 	// rather than three passes over 448 KiB: in a fresh process the
 	// records come from memory, not cache.
@@ -578,9 +768,11 @@ func readChunk(f *os.File, recOff int64, msgs []msgRec, c, nSets int, mapped boo
 			}
 			res.size += r.size
 		}
-		f := fillSnapArrays(sel, msgs, lo+blo, lo+bhi)
-		res.fill.maxSys = max(res.fill.maxSys, f.maxSys)
-		res.fill.kw = append(res.fill.kw, f.kw...)
+		if sel != nil {
+			f := fillSnapArrays(sel, msgs, lo+blo, lo+bhi)
+			res.fill.maxSys = max(res.fill.maxSys, f.maxSys)
+			res.fill.kw = append(res.fill.kw, f.kw...)
+		}
 	}
 	res.ok = true
 	res.first, res.last = recs[0].uid, prev

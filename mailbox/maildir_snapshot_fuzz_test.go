@@ -62,7 +62,14 @@ func FuzzSnapshotRead(f *testing.F) {
 		f.Fatal(err)
 	}
 	work := f.TempDir()
+	defer func(old int64) { mapMinBytes = old }(mapMinBytes)
 	f.Fuzz(func(t *testing.T, body []byte) {
+		// Even lengths take the mapped, lazy path (columns checked at
+		// open, records on first use), odd ones the eager one.
+		mapMinBytes = 1 << 40
+		if len(body)%2 == 0 {
+			mapMinBytes = 1
+		}
 		data := append(append([]byte(nil), orig[:head]...), body...)
 		if err := os.WriteFile(filepath.Join(work, snapName), data, 0o600); err != nil {
 			t.Fatal(err)
@@ -71,6 +78,19 @@ func FuzzSnapshotRead(f *testing.F) {
 		st, err := m.readSnapshot(fi.Size())
 		if err != nil {
 			return
+		}
+		if sn := st.snap; sn != nil {
+			if len(sn.UIDs) != len(st.msgs) || len(sn.ModSeqs) != len(sn.UIDs) || len(sn.FlagIDs) != len(sn.UIDs) {
+				t.Fatal("SELECT arrays of the wrong length")
+			}
+			for i, id := range sn.FlagIDs {
+				if int(id) >= len(sn.FlagSets) || i > 0 && sn.UIDs[i] <= sn.UIDs[i-1] {
+					t.Fatalf("accepted bad SELECT arrays at %d", i)
+				}
+			}
+		}
+		if st.unverified != nil && st.unverified.verify(st) != nil {
+			return // what an open finds at the first use of the records
 		}
 		for i := range st.msgs {
 			if i > 0 && st.msgs[i].uid <= st.msgs[i-1].uid {

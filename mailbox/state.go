@@ -59,6 +59,13 @@ type mstate struct {
 	maxTombs      int
 	meta          map[string][]byte
 	snap          *MailboxSnapshot // cached by snapshot() until the next change
+
+	// unverified is set while msgs are still as mapped from a snapshot
+	// that was opened lazily and not yet checked: nothing may read or
+	// change msgs before the backend's needRecords clears it (the counts
+	// above and snap are checked already).
+	unverified *recCheck
+	mapping    *snapMapping // keeps the snapshot mapping msgs may live in
 }
 
 func newMState(uidValidity uint32, maxTombs int) *mstate {

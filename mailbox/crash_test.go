@@ -65,6 +65,11 @@ func digest(s string) string {
 
 func crashChild(dir string) {
 	ctx := context.Background()
+	// Snapshots often, and every one mapped and opened lazily: kills land
+	// in snapshot writes, and restarts replay log tails onto lazily
+	// opened snapshots.
+	mailbox.SetSnapMin(4 << 10)
+	mailbox.SetMapMin(1)
 	s, err := mailbox.OpenMaildir(dir, mailbox.Options{Logger: discardLogger{}})
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
@@ -150,6 +155,8 @@ func TestCrashRecovery(t *testing.T) {
 	if v := os.Getenv("MAILWIRE_CRASH_KILLS"); v != "" {
 		kills, _ = strconv.Atoi(v)
 	}
+	defer mailbox.SetMapMin(1)() // the checks open the snapshots lazily too
+	loads0 := mailbox.SnapshotLoads()
 	dir := t.TempDir()
 	acked := map[string]map[uint32]*ackedMsg{"INBOX": {}, "Work": {}}
 	rng := rand.New(rand.NewPCG(uint64(time.Now().UnixNano()), 1))
@@ -224,7 +231,8 @@ func TestCrashRecovery(t *testing.T) {
 		}
 		verifyCrashStore(t, dir, acked, k)
 	}
-	t.Logf("%d kills, %d acknowledged messages verified after every restart", kills, total)
+	t.Logf("%d kills, %d acknowledged messages verified after every restart; %d mailbox opens of the checks used a snapshot",
+		kills, total, mailbox.SnapshotLoads()-loads0)
 }
 
 func verifyCrashStore(t *testing.T, dir string, acked map[string]map[uint32]*ackedMsg, round int) {

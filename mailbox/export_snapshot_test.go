@@ -10,3 +10,11 @@ func SetSnapMin(n int64) func() {
 
 // SnapshotLoads returns how many opens used an index snapshot.
 func SnapshotLoads() int64 { return snapLoads.Load() }
+
+// SetMapMin changes the record area above which a snapshot is mapped and
+// opened lazily, for a test, and returns a function restoring it.
+func SetMapMin(n int64) func() {
+	old := mapMinBytes
+	mapMinBytes = n
+	return func() { mapMinBytes = old }
+}

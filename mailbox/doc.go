@@ -104,25 +104,36 @@
 // off.
 //
 // mailwire.snap is a checkpoint of that replay (see maildir_snapshot.go):
-// the per-message records as they are in memory, the keyword table,
-// tombstones and counters, with a CRC-32C, and the position in the log it
-// covers (the log's generation and inode, the end offset and the header of
-// the last record there). An open whose snapshot matches the log reads it
-// in one pass (no per-record decoding on little-endian machines; on Linux
-// the record area, 1 MiB or more, is mapped copy-on-write instead of read
-// into the heap, so a flag change copies only the page it touches, and the
-// CRC-32C of each 8,192-record chunk is still checked) and
-// replays only the records appended after it, by this process or another;
-// a missing, torn, corrupt or stale snapshot (another process compacted the
-// log, the log was rebuilt or truncated) is ignored and the whole log is
-// replayed. The snapshot is only ever a cache of the log: it is written to
-// mailwire.snap.tmp and renamed without fsync — at compaction, when an open
-// replayed more than 256 KiB of log, and when the log has grown past the
-// last snapshot by more than the snapshot's own size. Indexes written by
-// the previous version (V records without a generation, no snapshot) open
-// as before by a full replay, which then writes a snapshot; they are not
-// rewritten otherwise. A snapshot of an older format is ignored the same
-// way (one full replay, then a new snapshot).
+// the per-message records as they are in memory, the same messages as the
+// columns IMAP SELECT hands to its sessions (MODSEQs, UIDs, flag-set ids),
+// the keyword table, tombstones and counters, with CRC-32Cs, and the
+// position in the log it covers (the log's generation and inode, the end
+// offset and the header of the last record there). An open whose snapshot
+// matches the log replays only the records appended after it, by this
+// process or another. A small snapshot is read and checked whole (no
+// per-record decoding on little-endian machines). On Linux a big one (1 MiB
+// of records or more: about 19,000 messages) is mapped copy-on-write and
+// opened lazily: the open checks the header and the columns (16 bytes a
+// message, a CRC-32C per 8,192 messages, ascending UIDs, known flag sets),
+// Status and SELECT are served from them, and the message records (56
+// bytes a message) are checked on their first use — before a log tail is
+// replayed onto them, before a directory scan, before any read or change
+// of a message. So a fresh process selects a 100,000-message mailbox
+// reading 1.6 MB instead of 7.2 MB. A flag change then copies only the
+// page it touches. A missing, torn, corrupt or stale snapshot (another
+// process compacted the log, the log was rebuilt or truncated) is ignored
+// and the whole log is replayed; damaged records found on first use do the
+// same then (and remove the snapshot). The snapshot is only ever a cache
+// of the log: it is written to mailwire.snap.tmp and renamed without fsync
+// — at compaction, when an open replayed more than 256 KiB of log, when
+// the log has grown past the last snapshot by more than the snapshot's own
+// size, and when a big mailbox that changed since its last snapshot is
+// closed (so that the next process opens it lazily, with no tail to
+// replay). Indexes written by the previous version (V records without a
+// generation, no snapshot) open as before by a full replay, which then
+// writes a snapshot; they are not rewritten otherwise. A snapshot of an
+// older format is ignored the same way (one full replay, then a new
+// snapshot).
 //
 // If the S record still matches the directories the open is done;
 // otherwise the directories are scanned and reconciled: unknown files are

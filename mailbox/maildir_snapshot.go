@@ -496,22 +496,13 @@ func (m *mdBox) readSnapshot(size int64) (*mstate, error) {
 		adviseHuge(st.msgs)
 		sel = newSnapArrays(nMsgs)
 	}
-	workers := min(nChunks, runtime.GOMAXPROCS(0), 4)
-	var wg sync.WaitGroup
-	for w := range workers {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			var buf []byte
-			for c := w; c < nChunks; c += workers {
-				if mapping != nil {
-					chunks[c] = checkColumns(sel, c, len(keys))
-				} else {
-					chunks[c] = readChunk(f, recOff, st.msgs, c, len(st.kw.sets), false, &buf, sel)
-				}
-			}
-		}()
-	}
+	wait := forChunks(nChunks, func(c int, buf *[]byte) {
+		if mapping != nil {
+			chunks[c] = checkColumns(sel, c, len(keys))
+		} else {
+			chunks[c] = readChunk(f, recOff, st.msgs, c, len(st.kw.sets), false, buf, sel)
+		}
+	})
 	s.r.Reset(io.NewSectionReader(f, tailOff, fi.Size()))
 	if nTombs := s.count(limit / 12); nTombs > 0 {
 		st.tombs = make([]tombstone, nTombs)
@@ -528,7 +519,7 @@ func (m *mdBox) readSnapshot(size int64) (*mstate, error) {
 	for i := range colCRCs {
 		colCRCs[i] = s.u32()
 	}
-	wg.Wait()
+	wait()
 	if s.err != nil {
 		return nil, s.err
 	}
@@ -575,6 +566,24 @@ func (m *mdBox) readSnapshot(size int64) (*mstate, error) {
 	return st, nil
 }
 
+// forChunks runs fn for chunks 0..n-1 on up to 4 goroutines (each with a
+// buffer of its own) and returns the function that waits for them.
+func forChunks(n int, fn func(c int, buf *[]byte)) (wait func()) {
+	workers := min(n, runtime.GOMAXPROCS(0), 4)
+	var wg sync.WaitGroup
+	for w := range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			var buf []byte
+			for c := w; c < n; c += workers {
+				fn(c, &buf)
+			}
+		}()
+	}
+	return wg.Wait
+}
+
 // recCounts are the message counts a snapshot's header keeps.
 type recCounts struct {
 	unseen, deleted uint32
@@ -619,20 +628,10 @@ var recVerifies atomic.Int64
 // verify checks st.msgs (all of them still as mapped from the snapshot).
 func (rc *recCheck) verify(st *mstate) error {
 	recVerifies.Add(1)
-	nChunks := len(rc.crcs)
-	chunks := make([]chunkResult, nChunks)
-	workers := min(nChunks, runtime.GOMAXPROCS(0), 4)
-	var wg sync.WaitGroup
-	for w := range workers {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for c := w; c < nChunks; c += workers {
-				chunks[c] = readChunk(nil, 0, st.msgs, c, rc.nSets, true, nil, nil)
-			}
-		}()
-	}
-	wg.Wait()
+	chunks := make([]chunkResult, len(rc.crcs))
+	forChunks(len(chunks), func(c int, _ *[]byte) {
+		chunks[c] = readChunk(nil, 0, st.msgs, c, rc.nSets, true, nil, nil)
+	})()
 	last, got, ok := sumChunks(chunks, rc.crcs)
 	if !ok || got != rc.counts || last >= st.uidNext && last != 0 {
 		return errBadRecord

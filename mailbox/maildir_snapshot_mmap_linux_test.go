@@ -21,29 +21,8 @@ func TestMaildirSnapshotMapped(t *testing.T) {
 	snapMin, mapMinBytes = 1, 1
 	ctx := context.Background()
 	dir := t.TempDir()
-	open := func() *Maildir {
-		s, err := OpenMaildir(dir, Options{Logger: discardLog{}})
-		if err != nil {
-			t.Fatal(err)
-		}
-		return s
-	}
-	dump := func(s *Maildir) string {
-		st, err := s.Status(ctx, "u", "INBOX")
-		if err != nil {
-			t.Fatal(err)
-		}
-		var b strings.Builder
-		fmt.Fprintf(&b, "next=%d hms=%d n=%d unseen=%d size=%d\n", st.UIDNext, st.HighestModSeq, st.Messages, st.Unseen, st.Size)
-		list, err := s.List(ctx, "u", "INBOX")
-		if err != nil {
-			t.Fatal(err)
-		}
-		for _, m := range list {
-			fmt.Fprintf(&b, "%d %d %d %v\n", m.UID, m.ModSeq, m.Size, m.Flags)
-		}
-		return b.String()
-	}
+	open := func() *Maildir { return openMapped(t, dir) }
+	dump := func(s *Maildir) string { return dumpMapped(t, s) }
 	s := open()
 	s.CreateUser(ctx, "u", "p")
 	for i := range 40 {
@@ -150,29 +129,8 @@ func TestMaildirSnapshotLazy(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	open := func(dir string) *Maildir {
-		s, err := OpenMaildir(dir, Options{Logger: discardLog{}})
-		if err != nil {
-			t.Fatal(err)
-		}
-		return s
-	}
-	dump := func(s *Maildir) string {
-		st, err := s.Status(ctx, "u", "INBOX")
-		if err != nil {
-			t.Fatal(err)
-		}
-		var b strings.Builder
-		fmt.Fprintf(&b, "next=%d hms=%d n=%d unseen=%d del=%d size=%d\n", st.UIDNext, st.HighestModSeq, st.Messages, st.Unseen, st.Deleted, st.Size)
-		list, err := s.List(ctx, "u", "INBOX")
-		if err != nil {
-			t.Fatal(err)
-		}
-		for _, m := range list {
-			fmt.Fprintf(&b, "%d %d %d %v\n", m.UID, m.ModSeq, m.Size, m.Flags)
-		}
-		return b.String()
-	}
+	open := func(dir string) *Maildir { return openMapped(t, dir) }
+	dump := func(s *Maildir) string { return dumpMapped(t, s) }
 	selectArrays := func(s *Maildir) string {
 		sn, err := s.Snapshot(ctx, "u", "INBOX")
 		if err != nil {
@@ -311,4 +269,33 @@ func flipByte(b []byte, i int) []byte {
 	c := append([]byte(nil), b...)
 	c[i] ^= 0x40
 	return c
+}
+
+func openMapped(t *testing.T, dir string) *Maildir {
+	t.Helper()
+	s, err := OpenMaildir(dir, Options{Logger: discardLog{}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
+// dumpMapped renders INBOX's counters and messages.
+func dumpMapped(t *testing.T, s *Maildir) string {
+	t.Helper()
+	ctx := context.Background()
+	st, err := s.Status(ctx, "u", "INBOX")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var b strings.Builder
+	fmt.Fprintf(&b, "next=%d hms=%d n=%d unseen=%d del=%d size=%d\n", st.UIDNext, st.HighestModSeq, st.Messages, st.Unseen, st.Deleted, st.Size)
+	list, err := s.List(ctx, "u", "INBOX")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, m := range list {
+		fmt.Fprintf(&b, "%d %d %d %v\n", m.UID, m.ModSeq, m.Size, m.Flags)
+	}
+	return b.String()
 }

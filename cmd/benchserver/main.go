@@ -85,4 +85,12 @@ func main() {
 	for i := len(stops) - 1; i >= 0; i-- {
 		stops[i]()
 	}
+	// Close the store like a real server's shutdown does: pending flag
+	// renames, the sync marker and the index checkpoint of big mailboxes
+	// are written now, so a restart opens them as an operator's would.
+	if benchStoreVal != nil {
+		if err := benchStoreVal.Close(); err != nil {
+			log.Printf("benchserver: closing the store: %v", err)
+		}
+	}
 }

@@ -174,6 +174,8 @@
 //   - Options.Tombstones (default 100,000 per mailbox): expunge tombstones
 //     kept for VanishedSince; older ones collapse into a superset answer as
 //     RFC 7162 §3.2.5.1 permits.
+//   - Options.RecycledFiles (default 4096 per Maildir mailbox): expunged
+//     message files kept empty in tmp/ for the next deliveries to reuse.
 //   - Mailbox names: at most 255 bytes per level, 1024 bytes in total, 32
 //     levels (RFC 9051 leaves these to the server).
 //   - Keywords: at most 1000 distinct keywords per mailbox (RFC 9051 §2.3.2

@@ -91,9 +91,12 @@ var copyBufs = sync.Pool{New: func() any { b := make([]byte, 64<<10); return &b 
 func (m *mdBox) stage(r io.Reader, limit int64, mtime time.Time, syncNow bool) (staged, error) {
 	name := strconv.FormatInt(time.Now().UnixNano(), 10) + ".P" + strconv.Itoa(m.b.pid) + "Q" + strconv.FormatUint(m.b.counter.Add(1), 10) + ".mailwire"
 	p := filepath.Join(m.dir, "tmp", name)
-	f, err := os.OpenFile(p, os.O_CREATE|os.O_EXCL|os.O_RDWR, 0o600)
-	if err != nil {
-		return nil, err
+	f := m.claimSpare(p) // an expunged message's inode (maildir_spare.go)
+	if f == nil {
+		var err error
+		if f, err = os.OpenFile(p, os.O_CREATE|os.O_EXCL|os.O_RDWR, 0o600); err != nil {
+			return nil, err
+		}
 	}
 	bp := copyBufs.Get().(*[]byte)
 	n, err := copyFull(f, io.LimitReader(r, limit+1), *bp)

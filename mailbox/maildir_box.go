@@ -34,7 +34,8 @@ type mdBox struct {
 	loggedKw int   // keywords already defined in the log
 	dirs     [2]*os.File
 	locked   bool
-	lastF    []uint32 // UIDs of the log's final record if it is an 'F': renames may be unfinished
+	lastF    []uint32  // UIDs of the log's final record if it is an 'F': renames may be unfinished
+	sp       sparePool // recycled message files (maildir_spare.go)
 
 	// Snapshot bookkeeping (maildir_snapshot.go).
 	lastOff  int64   // offset of the last record of the log applied so far
@@ -701,10 +702,10 @@ func (m *mdBox) removeFiles(st *mstate, recs []msgRec) error {
 	for i := range recs {
 		r := &recs[i]
 		d, _ := m.fileName(st, r)
-		err := os.Remove(m.path(st, r))
+		err := m.discard(m.path(st, r))
 		if errors.Is(err, fs.ErrNotExist) {
 			if p, lerr := m.locate(st, r); lerr == nil {
-				err = os.Remove(p)
+				err = m.discard(p)
 			}
 		}
 		if err != nil && !errors.Is(err, fs.ErrNotExist) {
@@ -853,6 +854,7 @@ func (m *mdBox) close() error {
 		m.trySyncMarker(false)
 	}
 	m.checkpointAtClose()
+	m.dropSpares()
 	m.closed = true
 	if m.timer != nil {
 		m.timer.Stop()

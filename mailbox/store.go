@@ -266,6 +266,11 @@ type Options struct {
 	// Tombstones is how many expunged UIDs per mailbox are remembered for
 	// VanishedSince (default 100,000).
 	Tombstones int
+	// RecycledFiles is how many expunged message files (emptied) a
+	// Maildir mailbox keeps in its tmp/ to be reused by the next
+	// deliveries instead of creating files (default 4096, negative: none;
+	// see maildir_spare.go). They are removed when the mailbox is closed.
+	RecycledFiles int
 	// Now is the clock (default time.Now).
 	Now func() time.Time
 	// Logger receives internal errors (default slog.Default()).

@@ -52,7 +52,8 @@ func (f *Feed) Subscribe(capacity int) *Subscription {
 	if capacity <= 0 {
 		capacity = 1024
 	}
-	s := &Subscription{feed: f, max: capacity}
+	s := &Subscription{feed: f}
+	s.q.max = capacity
 	f.mu.Lock()
 	if f.subs == nil {
 		f.subs = make(map[*Subscription]struct{})
@@ -85,55 +86,13 @@ func (f *Feed) Len() int {
 // Subscription receives the events of one mailbox. Wait on Ready, then call
 // Drain.
 type Subscription struct {
-	feed     *Feed
-	max      int
-	ready    chan struct{}
-	mu       sync.Mutex
-	pending  []Event // allocated on the first event, released when drained large
-	overflow bool
-	closed   bool
-	onReady  func() // see OnReady
+	feed *Feed
+	q    eventQueue[Event]
 }
 
-// keptPending is the capacity of the pending buffer a subscription keeps
-// after Drain; a burst beyond it (up to the subscription's capacity, 1024
-// events by default) is released, so that an idle subscriber holds at most
-// this much.
-const keptPending = 32
-
 func (s *Subscription) push(evs []Event) {
-	s.mu.Lock()
-	if s.closed {
-		s.mu.Unlock()
-		return
-	}
-	if s.overflow || len(s.pending)+len(evs) > s.max {
-		// Never block the writer: drop what is buffered and report it.
-		s.overflow = true
-		if cap(s.pending) > keptPending {
-			s.pending = nil
-		} else {
-			s.pending = s.pending[:0]
-		}
-		for _, e := range evs {
-			if e.Kind == EventGone {
-				s.pending = append(s.pending, e)
-			}
-		}
-	} else {
-		s.pending = append(s.pending, evs...)
-	}
-	fn, ready := s.onReady, s.ready
-	s.mu.Unlock()
-	if ready != nil {
-		select {
-		case ready <- struct{}{}:
-		default:
-		}
-	}
-	if fn != nil {
-		fn()
-	}
+	// After an overflow the mailbox's removal must still be seen.
+	s.q.push(evs, func(e Event) bool { return e.Kind == EventGone })
 }
 
 // OnReady makes the subscription call fn, besides signalling Ready,
@@ -142,66 +101,28 @@ func (s *Subscription) push(evs []Event) {
 // must return quickly and must not call into the feed. It lets a waiter
 // such as an IMAP session in IDLE wait without a goroutine of its own
 // (memory per idle connection).
-func (s *Subscription) OnReady(fn func()) {
-	s.mu.Lock()
-	s.onReady = fn
-	pending := len(s.pending) > 0 || s.overflow
-	s.mu.Unlock()
-	if fn != nil && pending {
-		fn()
-	}
-}
+func (s *Subscription) OnReady(fn func()) { s.q.setOnReady(fn) }
 
 // Ready is signalled (with capacity one: several events may be behind one
 // signal) when Drain has something to return.
 //
 // The channel is made on the first call (a subscriber woken through
 // OnReady never needs one), already signalled if events are pending.
-func (s *Subscription) Ready() <-chan struct{} {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.ready == nil {
-		s.ready = make(chan struct{}, 1)
-		if len(s.pending) > 0 || s.overflow {
-			s.ready <- struct{}{}
-		}
-	}
-	return s.ready
-}
+func (s *Subscription) Ready() <-chan struct{} { return s.q.readyChan() }
 
 // Drain appends the pending events to dst and returns it. After an
 // overflow it returns a single EventOverflow (followed by EventGone if the
 // mailbox went away); the subscriber must then re-list the mailbox.
 func (s *Subscription) Drain(dst []Event) []Event {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.overflow {
-		dst = append(dst, Event{Kind: EventOverflow})
-		s.overflow = false
-	}
-	dst = append(dst, s.pending...)
-	if cap(s.pending) > keptPending {
-		s.pending = nil
-	} else {
-		clear(s.pending)
-		s.pending = s.pending[:0]
-	}
-	return dst
+	return s.q.drain(dst, Event{Kind: EventOverflow})
 }
 
 // Close ends the subscription.
 func (s *Subscription) Close() error {
-	s.mu.Lock()
-	if s.closed {
-		s.mu.Unlock()
-		return nil
+	if s.q.close() {
+		s.feed.mu.Lock()
+		delete(s.feed.subs, s)
+		s.feed.mu.Unlock()
 	}
-	s.closed = true
-	s.pending = nil
-	s.onReady = nil
-	s.mu.Unlock()
-	s.feed.mu.Lock()
-	delete(s.feed.subs, s)
-	s.feed.mu.Unlock()
 	return nil
 }

@@ -80,96 +80,54 @@ var _ MailboxListWatcher = (*engine)(nil)
 // ListSubscription receives one user's list changes. Wait on Ready, then
 // call Drain; Close when done.
 type ListSubscription struct {
-	hub      *listHub
-	origin   <-chan struct{}
-	max      int
-	ready    chan struct{}
-	mu       sync.Mutex
-	pending  []ListEvent
-	overflow bool
-	closed   bool
-	onReady  func()
+	hub    *listHub
+	origin <-chan struct{}
+	q      eventQueue[ListEvent]
 }
 
 // OnReady makes the subscription call fn, besides signalling Ready,
 // whenever events arrive, and at once if some are pending; nil stops it.
 // fn runs on the publisher's goroutine: it must return quickly and must
 // not call into the store.
-func (s *ListSubscription) OnReady(fn func()) {
-	s.mu.Lock()
-	s.onReady = fn
-	pending := len(s.pending) > 0 || s.overflow
-	s.mu.Unlock()
-	if fn != nil && pending {
-		fn()
-	}
-}
+func (s *ListSubscription) OnReady(fn func()) { s.q.setOnReady(fn) }
 
 // Ready is signalled (capacity one) when Drain has something to return.
-func (s *ListSubscription) Ready() <-chan struct{} { return s.ready }
+func (s *ListSubscription) Ready() <-chan struct{} { return s.q.readyChan() }
 
 // Drain appends the pending events to dst. After an overflow it returns a
 // single ListOverflow first.
 func (s *ListSubscription) Drain(dst []ListEvent) []ListEvent {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.overflow {
-		dst = append(dst, ListEvent{Kind: ListOverflow})
-		s.overflow = false
-	}
-	dst = append(dst, s.pending...)
-	clear(s.pending)
-	s.pending = s.pending[:0]
-	return dst
+	return s.q.drain(dst, ListEvent{Kind: ListOverflow})
 }
 
 // Close ends the subscription.
 func (s *ListSubscription) Close() error {
-	s.mu.Lock()
-	if s.closed {
-		s.mu.Unlock()
-		return nil
+	if s.q.close() {
+		s.hub.remove(s)
 	}
-	s.closed = true
-	s.pending = nil
-	s.onReady = nil
-	s.mu.Unlock()
-	s.hub.remove(s)
 	return nil
 }
 
+// push queues the events not caused by the subscriber's own calls.
 func (s *ListSubscription) push(evs []ListEvent) {
-	s.mu.Lock()
-	if s.closed {
-		s.mu.Unlock()
-		return
-	}
-	pushed := false
-	for _, ev := range evs {
-		if s.origin != nil && ev.origin == s.origin {
-			continue
+	if s.origin != nil {
+		own := 0
+		for _, ev := range evs {
+			if ev.origin == s.origin {
+				own++
+			}
 		}
-		pushed = true
-		if s.overflow || len(s.pending) >= s.max {
-			// Never block the writer: drop and report (as Subscription).
-			s.overflow = true
-			clear(s.pending)
-			s.pending = s.pending[:0]
-			continue
-		}
-		s.pending = append(s.pending, ev)
-	}
-	fn := s.onReady
-	s.mu.Unlock()
-	if pushed {
-		select {
-		case s.ready <- struct{}{}:
-		default:
-		}
-		if fn != nil {
-			fn()
+		if own > 0 {
+			others := make([]ListEvent, 0, len(evs)-own)
+			for _, ev := range evs {
+				if ev.origin != s.origin {
+					others = append(others, ev)
+				}
+			}
+			evs = others
 		}
 	}
+	s.q.push(evs, nil)
 }
 
 // listHub is the set of list subscriptions of one user of one engine.
@@ -217,7 +175,8 @@ func (e *engine) WatchMailboxList(ctx context.Context, user string, capacity int
 			h.mu.Unlock()
 			continue
 		}
-		s := &ListSubscription{hub: h, origin: ctx.Done(), max: capacity, ready: make(chan struct{}, 1)}
+		s := &ListSubscription{hub: h, origin: ctx.Done()}
+		s.q.max = capacity
 		h.subs[s] = struct{}{}
 		h.mu.Unlock()
 		return s, nil

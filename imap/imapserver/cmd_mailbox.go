@@ -259,6 +259,7 @@ func (c *conn) cmdAppend(bool) *status {
 		}
 		return c.backendError("APPEND", err)
 	}
+	c.noteOwnNew(name, res.UIDValidity, res.UID) // RFC 5465 §5.2
 	code := "APPENDUID " + strconv.FormatUint(uint64(res.UIDValidity), 10) + " " + strconv.FormatUint(uint64(res.UID), 10)
 	return okCode(code, "APPEND completed")
 }

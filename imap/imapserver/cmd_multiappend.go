@@ -126,6 +126,7 @@ func (c *conn) cmdMultiAppend(uid bool) *status {
 	uids := make([]string, len(res))
 	for i, r := range res {
 		uids[i] = strconv.FormatUint(uint64(r.UID), 10)
+		c.noteOwnNew(name, r.UIDValidity, r.UID) // RFC 5465 §5.2
 	}
 	code := "APPENDUID " + strconv.FormatUint(uint64(res[0].UIDValidity), 10) + " " + strings.Join(uids, ",")
 	return okCode(code, "APPEND completed")

@@ -267,6 +267,7 @@ func (c *conn) cmdCopy(uid bool) *status {
 		}
 		return c.backendError("COPY", err)
 	}
+	c.noteOwnNew(dest, res.UIDValidity, res.DestUIDs...) // RFC 5465 §5.2
 	code := ""
 	if len(res.DestUIDs) > 0 {
 		b := []byte("COPYUID ")

@@ -72,7 +72,9 @@
 // SubscriptionChange, MailboxMetadataChange and ServerMetadataChange,
 // others refused with NO [BADEVENT]; notifications are written between
 // commands and during IDLE, as EXISTS/EXPUNGE/FETCH for the selected
-// mailbox, STATUS (MESSAGES UIDNEXT UIDVALIDITY UNSEEN, and HIGHESTMODSEQ
+// mailbox (no MessageNew FETCH for the messages the session's own APPEND,
+// COPY or MOVE created, §5.2; EXISTS counts them), STATUS (MESSAGES
+// UIDNEXT UIDVALIDITY UNSEEN, and HIGHESTMODSEQ
 // with CONDSTORE) for other mailboxes, LIST, with OLDNAME or
 // \NonExistent, for names and METADATA entry names (RFC 5464 §4.4.2,
 // deleted entries included, from NotifyMetadata events) for metadata;

@@ -3,8 +3,6 @@ package imapserver
 import (
 	"slices"
 	"strings"
-
-	"github.com/mailwire/mailwire/imap"
 )
 
 // This file holds a connection's NOTIFY state (RFC 5465) and turns the
@@ -95,8 +93,11 @@ type notifyState struct {
 	// their FETCH.
 	fetchSel   *selected
 	fetchedUID uint32
-	groups     []notifyGroup
-	anyList    bool // some group asks for MailboxName or SubscriptionChange
+	// own: UIDs this session's APPEND, COPY or MOVE created in the
+	// selected mailbox, which get no MessageNew FETCH (notify_own.go).
+	own     ownNew
+	groups  []notifyGroup
+	anyList bool // some group asks for MailboxName or SubscriptionChange
 	// serverMeta: some group asks for ServerMetadataChange, which does
 	// not depend on its mailbox filter (§5.7).
 	serverMeta bool
@@ -261,10 +262,12 @@ func (c *conn) notifySelected(ns *notifyState, allowExpunge bool) {
 	if ns.fetch == nil {
 		return
 	}
-	// Messages this session appended itself get their FETCH too (§5.2
-	// SHOULD NOT): the view cannot tell them from others' here.
-	lo, hi := before+1, v.uids[n-1]
-	set := numSet{set: imap.SeqSet{{Start: lo, Stop: hi}}, ranges: []numRange{{lo, hi}}}
+	// Messages this session created itself get no FETCH (§5.2 SHOULD
+	// NOT); others' that arrived meanwhile do.
+	set, ok := ns.newFetchSet(c.sel, before+1, v.uids[n-1])
+	if !ok {
+		return
+	}
 	if st := c.fetch(set, true, ns.fetch); st.kind != "OK" {
 		c.log.Debug("imapserver: NOTIFY fetch failed", "text", st.text)
 	}

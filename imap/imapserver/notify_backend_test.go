@@ -2,6 +2,7 @@ package imapserver
 
 import (
 	"context"
+	"io"
 	"sync"
 	"testing"
 )
@@ -15,6 +16,28 @@ type notifyBackend struct {
 	mu        sync.Mutex
 	notifiers map[*fakeNotifier]struct{}
 	meta      map[string]map[string][]byte // METADATA by mailbox (notify_metadata_test.go)
+	// during runs once inside the next APPEND, COPY or MOVE, before it
+	// stores anything: what another session does meanwhile
+	// (notify_own_test.go).
+	during func()
+}
+
+// duringNext sets the function the next APPEND, COPY or MOVE runs.
+func (b *notifyBackend) duringNext(fn func()) {
+	b.mu.Lock()
+	b.during = fn
+	b.mu.Unlock()
+}
+
+// runDuring runs and clears the function of duringNext, if any.
+func (b *notifyBackend) runDuring() {
+	b.mu.Lock()
+	fn := b.during
+	b.during = nil
+	b.mu.Unlock()
+	if fn != nil {
+		fn()
+	}
 }
 
 func newNotifyBackend() *notifyBackend {
@@ -43,7 +66,60 @@ type notifyUser struct {
 	nb *notifyBackend
 }
 
-var _ NotifyUser = (*notifyUser)(nil)
+var (
+	_ NotifyUser      = (*notifyUser)(nil)
+	_ MultiAppendUser = (*notifyUser)(nil)
+)
+
+func (u *notifyUser) Append(ctx context.Context, name string, msg AppendMessage, body io.Reader) (AppendResult, error) {
+	u.nb.runDuring()
+	return u.memUser.Append(ctx, name, msg, body)
+}
+
+// AppendMany stores the messages one by one (not all or nothing: the
+// tests that use it do not fail midway).
+func (u *notifyUser) AppendMany(ctx context.Context, name string, next func() (AppendMessage, io.Reader, error)) ([]AppendResult, error) {
+	var res []AppendResult
+	for {
+		msg, body, err := next()
+		if err == io.EOF {
+			return res, nil
+		}
+		if err != nil {
+			return nil, err
+		}
+		r, err := u.Append(ctx, name, msg, body)
+		if err != nil {
+			return nil, err
+		}
+		res = append(res, r)
+	}
+}
+
+// Select returns the mailbox with COPY and MOVE that run duringNext's
+// function first.
+func (u *notifyUser) Select(ctx context.Context, name string, readOnly bool) (Mailbox, error) {
+	mb, err := u.memUser.Select(ctx, name, readOnly)
+	if err != nil {
+		return nil, err
+	}
+	return &notifyMailbox{memMailbox: mb.(*memMailbox), nb: u.nb}, nil
+}
+
+type notifyMailbox struct {
+	*memMailbox
+	nb *notifyBackend
+}
+
+func (w *notifyMailbox) Copy(ctx context.Context, uids []uint32, dest string) (CopyResult, error) {
+	w.nb.runDuring()
+	return w.memMailbox.Copy(ctx, uids, dest)
+}
+
+func (w *notifyMailbox) Move(ctx context.Context, uids []uint32, dest string) (CopyResult, error) {
+	w.nb.runDuring()
+	return w.memMailbox.Move(ctx, uids, dest)
+}
 
 func (u *notifyUser) Notify(ctx context.Context, queueSize int) (Notifier, error) {
 	n := &fakeNotifier{u: u, max: queueSize, ready: make(chan struct{}, 1), boxes: map[string]*fakeWatch{}}

@@ -10,7 +10,25 @@ import (
 	"golang.org/x/text/encoding/ianaindex"
 )
 
-// charsetEncoding finds a decoder for a MIME charset name.
+// CharsetDecoder returns a new decoder from the MIME charset name
+// (RFC 2046 §4.1.2) to UTF-8, or nil when golang.org/x/text knows no
+// such charset. Names are matched without regard to case or surrounding
+// spaces, first against the IANA registry's MIME names and aliases, then
+// against the WHATWG Encoding Standard's labels for names IANA lacks (for
+// example "x-sjis", "x-cp1250", and "ascii", which browsers read as
+// windows-1252).
+//
+// A decoder keeps state between calls: use one per goroutine and text.
+// Decode bytes with its Bytes or String method, or wrap a stream with its
+// Reader method; bytes that are invalid in the charset become U+FFFD.
+func CharsetDecoder(name string) *encoding.Decoder {
+	if e := charsetEncoding(name); e != nil {
+		return e.NewDecoder()
+	}
+	return nil
+}
+
+// charsetEncoding finds the encoding of a MIME charset name.
 func charsetEncoding(name string) encoding.Encoding {
 	name = strings.ToLower(strings.TrimSpace(name))
 	if e, err := ianaindex.MIME.Encoding(name); err == nil && e != nil {
@@ -23,11 +41,11 @@ func charsetEncoding(name string) encoding.Encoding {
 }
 
 func charsetDecoder(name string) func(string) (string, error) {
-	e := charsetEncoding(name)
-	if e == nil {
+	d := CharsetDecoder(name)
+	if d == nil {
 		return nil
 	}
-	return e.NewDecoder().String
+	return d.String
 }
 
 var wordDecoder = &mime.WordDecoder{

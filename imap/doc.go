@@ -34,7 +34,8 @@
 // Structure.Section serves BODY[section]<partial> byte-exact from an
 // io.ReaderAt; BinarySection and BinarySize serve BINARY[] and
 // BINARY.SIZE by decoding base64 and quoted-printable. DecodeHeader decodes
-// encoded words for display and searching. QUOTA types (RFC 9208) are
+// encoded words for display and searching; CharsetDecoder finds the
+// UTF-8 decoder of a MIME charset name (for text parts). QUOTA types (RFC 9208) are
 // defined for that extension.
 //
 // # Sorting and threading

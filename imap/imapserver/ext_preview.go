@@ -10,9 +10,7 @@ import (
 	"strings"
 	"unicode"
 
-	"golang.org/x/text/encoding"
-	"golang.org/x/text/encoding/htmlindex"
-	"golang.org/x/text/encoding/ianaindex"
+	"github.com/mailwire/mailwire/imap"
 )
 
 // This file implements FETCH PREVIEW and PREVIEW (LAZY) (RFC 8970).
@@ -253,16 +251,11 @@ func toUTF8(b []byte, charset string) string {
 	case "", "us-ascii", "utf-8", "utf8":
 		return strings.ToValidUTF8(string(b), "\uFFFD")
 	}
-	var e encoding.Encoding
-	if x, err := ianaindex.MIME.Encoding(cs); err == nil && x != nil {
-		e = x
-	} else if x, err := htmlindex.Get(cs); err == nil && x != nil {
-		e = x
-	}
-	if e == nil {
+	d := imap.CharsetDecoder(cs)
+	if d == nil {
 		return strings.ToValidUTF8(string(b), "\uFFFD")
 	}
-	out, err := e.NewDecoder().Bytes(b)
+	out, err := d.Bytes(b)
 	if err != nil {
 		return strings.ToValidUTF8(string(b), "\uFFFD")
 	}

@@ -29,6 +29,11 @@ type FetchOptions struct {
 	SaveDate bool // SAVEDATE (RFC 8514)
 	EmailID  bool // EMAILID (RFC 8474)
 	ThreadID bool // THREADID (RFC 8474)
+
+	// PreviewLazy asks for PREVIEW (LAZY) (RFC 8970 §3.1): the server
+	// may answer NIL instead of computing a preview it does not have
+	// yet. It implies Preview.
+	PreviewLazy bool
 }
 
 // FetchItemBodyStructure requests BODY (Extended false) or BODYSTRUCTURE

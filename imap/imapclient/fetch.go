@@ -27,6 +27,11 @@ type FetchMessage struct {
 	SaveDate      time.Time
 	EmailID       string
 	ThreadID      string
+
+	// PreviewNil: the server answered PREVIEW NIL, which it may do only
+	// for PREVIEW (LAZY) (RFC 8970 §3.1): no preview yet. Fetch PREVIEW
+	// without LAZY to have the server compute it.
+	PreviewNil bool
 }
 
 // FetchBodySection is one body section of a FETCH response.
@@ -158,7 +163,9 @@ func (c *Client) readFetch(seq uint32, bh BodyHandler) (*FetchMessage, error) {
 			name == "RFC822" || name == "RFC822.HEADER" || name == "RFC822.TEXT":
 			err = c.readSection(m, name, origin, bh)
 		case name == "PREVIEW":
-			m.Preview, _, err = d.NString()
+			var ok bool
+			m.Preview, ok, err = d.NString()
+			m.PreviewNil = !ok && err == nil
 		case name == "SAVEDATE":
 			if d.PeekIs('"') {
 				m.SaveDate, err = d.DateTime()

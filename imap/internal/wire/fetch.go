@@ -88,9 +88,15 @@ func readFetchAtt(d *Decoder, o *imap.FetchOptions) error {
 			// following attribute is not eaten.
 			if b, _ := d.r.Peek(2); len(b) == 2 && b[1] == '(' {
 				d.SP()
-				if err := d.List(func() error { return d.ExpectAtom("LAZY") }); err != nil {
+				// "(" preview-mod *(SP preview-mod) ")": not empty.
+				mods := 0
+				if err := d.List(func() error { mods++; return d.ExpectAtom("LAZY") }); err != nil {
 					return err
 				}
+				if mods == 0 {
+					return syntaxErr("empty PREVIEW modifier list")
+				}
+				o.PreviewLazy = true
 			}
 		}
 	case EqualFold(name, "BODY"):
@@ -329,7 +335,9 @@ func WriteFetchItems(e *Encoder, o *imap.FetchOptions) {
 	if o.ModSeq {
 		item("MODSEQ")
 	}
-	if o.Preview {
+	if o.PreviewLazy {
+		item("PREVIEW (LAZY)")
+	} else if o.Preview {
 		item("PREVIEW")
 	}
 	if o.SaveDate {

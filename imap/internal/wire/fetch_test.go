@@ -21,7 +21,11 @@ func TestReadFetchItems(t *testing.T) {
 		{"(RFC822 RFC822.HEADER RFC822.TEXT RFC822.SIZE)", "(RFC822.SIZE RFC822 RFC822.HEADER RFC822.TEXT)"},
 		{"(MODSEQ UID) (CHANGEDSINCE 12345 VANISHED)", "(UID MODSEQ) (CHANGEDSINCE 12345 VANISHED)"},
 		{"BODY", "(BODY)"},
-		{"(ENVELOPE PREVIEW (LAZY) SAVEDATE EMAILID THREADID)", "(ENVELOPE PREVIEW SAVEDATE EMAILID THREADID)"},
+		{"(ENVELOPE PREVIEW (LAZY) SAVEDATE EMAILID THREADID)", "(ENVELOPE PREVIEW (LAZY) SAVEDATE EMAILID THREADID)"},
+		{"(preview (lazy) UID)", "(UID PREVIEW (LAZY))"},
+		{"PREVIEW (LAZY)", "(PREVIEW (LAZY))"},
+		{"(PREVIEW)", "(PREVIEW)"},
+		{"(PREVIEW UID)", "(UID PREVIEW)"},
 	}
 	for _, tc := range cases {
 		d := newDec(tc.in+"\r\n", Limits{})
@@ -61,7 +65,8 @@ func TestFetchResponseNames(t *testing.T) {
 
 func TestReadFetchErrors(t *testing.T) {
 	for _, in := range []string{"", "FOO", "BODY[", "BODY[0]", "BODY[1.]", "BODY[MIME]", "BODY[HEADER.FIELDS]", "BODY[HEADER.FIELDS ()]",
-		"BODY[]<1>", "BODY[]<1.0>", "BINARY[TEXT]", "(UID", "(UID  FLAGS)", "BODY[X]", "ALLX", "BODY[HEADER.FIELDS (a:b)]"} {
+		"BODY[]<1>", "BODY[]<1.0>",
+		"PREVIEW ()", "PREVIEW (EAGER)", "(PREVIEW (LAZY)", "(PREVIEW (LAZY) (LAZY))", "PREVIEW(LAZY)", "BINARY[TEXT]", "(UID", "(UID  FLAGS)", "BODY[X]", "ALLX", "BODY[HEADER.FIELDS (a:b)]"} {
 		d := newDec(in+"\r\n", Limits{})
 		_, err := ReadFetchItems(d)
 		if err == nil {
@@ -86,5 +91,31 @@ func BenchmarkReadFetchItems(b *testing.B) {
 		if _, err := ReadFetchItems(d); err != nil {
 			b.Fatal(err)
 		}
+	}
+}
+
+// PREVIEW (LAZY) (RFC 8970 §3.1) sets both Preview and PreviewLazy;
+// PreviewLazy alone is enough to write the item with its modifier.
+func TestFetchPreviewLazy(t *testing.T) {
+	for in, lazy := range map[string]bool{
+		"PREVIEW":                false,
+		"(PREVIEW FLAGS)":        false,
+		"PREVIEW (LAZY)":         true,
+		"(Preview (Lazy) FLAGS)": true,
+		"(FLAGS PREVIEW (LAZY))": true,
+		"(PREVIEW (LAZY LAZY))":  true,
+	} {
+		d := newDec(in+"\r\n", Limits{})
+		o, err := ReadFetchItems(d)
+		if err == nil {
+			err = d.CRLF()
+		}
+		if err != nil || !o.Preview || o.PreviewLazy != lazy {
+			t.Errorf("%q: %+v, %v; want Preview, PreviewLazy %v", in, o, err, lazy)
+		}
+	}
+	got := encodeString(func(e *Encoder) { WriteFetchItems(e, &imap.FetchOptions{PreviewLazy: true}) })
+	if got != "(PREVIEW (LAZY))" {
+		t.Errorf("PreviewLazy alone: %q", got)
 	}
 }

@@ -463,6 +463,9 @@ func (m *imapMailbox) Fetch(ctx context.Context, uids []uint32, fn func(imapserv
 		return imapErr(err)
 	}
 	msg := &imapMessage{m: m, ctx: ctx}
+	if bb, ok := m.u.store.(blobBatcher); ok && len(uids) >= blobBatchMin {
+		msg.win = &blobWindow{store: bb, user: m.u.name, mailbox: m.name, uids: uids}
+	}
 	k := 0
 	for _, uid := range uids {
 		for k < len(list) && list[k].UID < uid {
@@ -578,6 +581,7 @@ type imapMessage struct {
 	m    *imapMailbox
 	ctx  context.Context
 	info *MessageInfo
+	win  *blobWindow // batched blob reads of a big Fetch, or nil
 }
 
 func (x *imapMessage) UID() uint32             { return x.info.UID }
@@ -595,6 +599,11 @@ func (x *imapMessage) Open() (imapserver.MessageReader, error) {
 }
 
 func (x *imapMessage) Structure() []byte {
+	if x.win != nil {
+		if b, ok := x.win.blob(x.info.UID); ok {
+			return b
+		}
+	}
 	k := blobKey{user: x.m.u.name, mailbox: x.m.name, uidValidity: x.m.status.UIDValidity, uid: x.info.UID}
 	if x.m.u.cache != nil {
 		if b, ok := x.m.u.cache.get(k); ok {

@@ -264,9 +264,10 @@ func (c *conn) sortMessages(key *searchKey, uid bool, need sortFields) ([]imap.S
 // envelopeReader decodes cached ENVELOPEs (see Analyze), reusing one
 // reader and decoder for all messages of a command.
 type envelopeReader struct {
-	rd bytes.Reader
-	br *bufio.Reader
-	d  *wire.Decoder
+	rd      bytes.Reader
+	br      *bufio.Reader
+	d       *wire.Decoder
+	scratch []byte
 }
 
 // fill copies the fields in need from the cached ENVELOPE of blob into
@@ -275,6 +276,15 @@ type envelopeReader struct {
 func (er *envelopeReader) fill(sm *imap.SortMessage, blob []byte, need sortFields) bool {
 	if blob == nil {
 		return false
+	}
+	if need&^(sfDate|sfSubject) == 0 {
+		if env, ok := blobEnvelope(blob); ok {
+			var date, subject string
+			if date, subject, er.scratch, ok = envelopeDateSubject(env, er.scratch[:0]); ok {
+				sm.Date, sm.Subject = date, subject
+				return true
+			}
+		}
 	}
 	ms, err := decodeStructure(blob)
 	if err != nil || len(ms.envelope) == 0 {

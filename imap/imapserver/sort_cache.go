@@ -398,7 +398,8 @@ func (c *conn) withSortCache(key *searchKey, uid bool, need sortFields, start fu
 
 // fillSortBox reads the fields in need of the messages uids (ascending)
 // and adds their entries to b: Date and Subject from the cached ENVELOPE
-// when that is all, the header block otherwise.
+// when that is all, the rest from the blob's sort record, the header
+// block when the blob has no record.
 func (c *conn) fillSortBox(b *sortBox, uids []uint32, need sortFields) error {
 	withRefs := need&sfReferences != 0
 	var buf []byte
@@ -408,7 +409,10 @@ func (c *conn) fillSortBox(b *sortBox, uids []uint32, need sortFields) error {
 	ents := make([]sortEntry, 0, len(uids))
 	err := c.sel.mbox.Fetch(c.ctx, uids, func(m Message) error {
 		sm := imap.SortMessage{InternalDate: m.InternalDate(), Size: m.Size()}
-		if withRefs || !er.fill(&sm, m.Structure(), sfDate|sfSubject) {
+		blob := m.Structure()
+		// THREAD REFERENCES: the sort record of the blob, or the header
+		// of blobs written before it existed; SORT: the ENVELOPE.
+		if withRefs && !fillFromSortRecord(&sm, blob) || !withRefs && !er.fill(&sm, blob, sfDate|sfSubject) {
 			var err error
 			if buf, err = readSortHeader(m, buf); err != nil {
 				return err

@@ -93,13 +93,13 @@ func buildStructure(r io.Reader) (*msgStructure, error) {
 // Analyze computes the cached structure of a message for a store's
 // analyzer hook (for example mailbox.Options.Analyze). A backend returns
 // the blob from Message.Structure so that FETCH ENVELOPE and BODYSTRUCTURE
-// never re-parse the message.
+// never re-parse the message, and SORT and THREAD never open it.
+//
+// The blob is "MWs1", then ENVELOPE, BODYSTRUCTURE and BODY as uvarint
+// length + bytes, then the part tree (encodePart), then the sort record
+// with its footer (sort_analysis.go; blobs of older versions lack it).
 func Analyze(r io.Reader) ([]byte, error) {
-	ms, err := buildStructure(r)
-	if err != nil {
-		return nil, err
-	}
-	return ms.encode(), nil
+	return analyzeWithSortRecord(r)
 }
 
 const structureMagic = "MWs1"

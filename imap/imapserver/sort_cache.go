@@ -43,11 +43,11 @@ type sortCacheKey struct {
 
 // sortEntry is one message's precomputed keys.
 type sortEntry struct {
-	have    sortFields // sfDate|sfSubject always; sfReferences when refs are known
+	have    sortFields // sfDate always; sfSubject and sfReferences when known
 	date    int64      // imap.SentDateKey
 	arrival int64      // internal date, Unix nanoseconds
 	size    int64
-	subjID  int32 // number of its imap.SubjectKey in the mailbox's subject table
+	subjID  int32 // number of its imap.SubjectKey in the mailbox's subject table, or -1
 	reply   bool
 	msgID   int32   // interned, or -1
 	refs    []int32 // interned, parent last
@@ -171,18 +171,22 @@ func (b *sortBox) internSubject(s string) int32 {
 }
 
 // entryOf computes the cache entry of a message from its SortMessage
-// (Date and Subject filled; MessageID, InReplyTo and References when
-// withRefs).
-func (b *sortBox) entryOf(sm *imap.SortMessage, withRefs bool, refs []string) (sortEntry, []string) {
+// (Date filled; Subject when withSubject; MessageID, InReplyTo and
+// References when withRefs, which implies withSubject).
+func (b *sortBox) entryOf(sm *imap.SortMessage, withSubject, withRefs bool, refs []string) (sortEntry, []string) {
 	e := sortEntry{
-		have:    sfDate | sfSubject,
+		have:    sfDate,
 		date:    imap.SentDateKey(sm.Date, sm.InternalDate),
 		arrival: sm.InternalDate.UnixNano(),
 		size:    sm.Size,
+		subjID:  -1,
 		msgID:   -1,
 	}
-	key, reply := imap.SubjectKey(sm.Subject)
-	e.subjID, e.reply = b.internSubject(key), reply
+	if withSubject || withRefs {
+		key, reply := imap.SubjectKey(sm.Subject)
+		e.have |= sfSubject
+		e.subjID, e.reply = b.internSubject(key), reply
+	}
 	if withRefs {
 		e.have |= sfMessageID | sfInReplyTo | sfReferences
 		if id, ok := imap.FirstMessageID(sm.MessageID); ok {
@@ -201,9 +205,20 @@ func (b *sortBox) entryOf(sm *imap.SortMessage, withRefs bool, refs []string) (s
 }
 
 // merge inserts entries for the ascending, absent-or-incomplete UIDs of
-// uids.
+// uids; b may keep the slices.
 func (b *sortBox) merge(uids []uint32, ents []sortEntry) {
 	if len(uids) == 0 {
+		return
+	}
+	if len(b.uids) == 0 || uids[0] > b.uids[len(b.uids)-1] {
+		// All new: the first fill (b takes the slices) or new arrivals.
+		b.bytes += sortEntryBytes * len(uids)
+		if len(b.uids) == 0 {
+			b.uids, b.ents = uids, ents
+		} else {
+			b.uids = append(b.uids, uids...)
+			b.ents = append(b.ents, ents...)
+		}
 		return
 	}
 	// Replace incomplete entries in place; collect the new ones.
@@ -274,7 +289,13 @@ func (c *conn) cachedSortMessages(key *searchKey, uid bool, need sortFields) ([]
 func (c *conn) cachedSort(key *searchKey, uid bool, criteria []imap.SortCriterion) ([]uint32, uint64, error) {
 	var nums []uint32
 	d := &imap.SortData{}
-	highest, err := c.withSortCache(key, uid, sfDate|sfSubject, func(n int, _, _ int32) {
+	need := sfDate // SORT (DATE), (ARRIVAL), (SIZE) need no subject keys
+	for _, cr := range criteria {
+		if cr.Key == imap.SortSubject {
+			need |= sfSubject
+		}
+	}
+	highest, err := c.withSortCache(key, uid, need, func(n int, _, _ int32) {
 		nums = make([]uint32, 0, n)
 		for _, cr := range criteria {
 			switch {
@@ -354,7 +375,7 @@ func (c *conn) withSortCache(key *searchKey, uid bool, need sortFields, start fu
 	if len(b.uids) > 2*len(v.uids)+1024 {
 		b.reset() // mostly expunged messages
 	}
-	need |= sfDate | sfSubject
+	need |= sfDate
 	if need&(sfMessageID|sfInReplyTo|sfReferences) != 0 {
 		need |= sfMessageID | sfInReplyTo | sfReferences
 	}
@@ -387,7 +408,11 @@ func (c *conn) withSortCache(key *searchKey, uid bool, need sortFields, start fu
 			if !uid {
 				num = uint32(i + 1)
 			}
-			each(num, &b.ents[k], b.subjList[b.ents[k].subjID])
+			subject := ""
+			if id := b.ents[k].subjID; id >= 0 {
+				subject = b.subjList[id]
+			}
+			each(num, &b.ents[k], subject)
 		}
 	}
 	bytes := b.bytes
@@ -402,6 +427,7 @@ func (c *conn) withSortCache(key *searchKey, uid bool, need sortFields, start fu
 // block when the blob has no record.
 func (c *conn) fillSortBox(b *sortBox, uids []uint32, need sortFields) error {
 	withRefs := need&sfReferences != 0
+	withSubject := need&sfSubject != 0
 	var buf []byte
 	var er envelopeReader
 	var refs []string
@@ -420,7 +446,7 @@ func (c *conn) fillSortBox(b *sortBox, uids []uint32, need sortFields) error {
 			fillSortFields(&sm, buf, cachedSortFields)
 		}
 		var e sortEntry
-		e, refs = b.entryOf(&sm, withRefs, refs)
+		e, refs = b.entryOf(&sm, withSubject, withRefs, refs)
 		got = append(got, m.UID())
 		ents = append(ents, e)
 		return nil

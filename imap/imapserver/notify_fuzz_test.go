@@ -28,6 +28,8 @@ func FuzzNotify(f *testing.F) {
 		"a NOTIFY SET (selected (MessageNew MessageExpunge AnnotationChange))",
 		"a NOTIFY SET (selected (MessageNew MessageExpunge)) (personal (MailboxMetadataChange ServerMetadataChange))\r\nb SETMETADATA INBOX (/private/own \"1\")",
 		"a NOTIFY SET (mailboxes (INBOX Sent) (MailboxMetadataChange)) (subtree Trash (ServerMetadataChange MailboxName))",
+		// The session's own new messages (RFC 5465 §5.2, notify_own.go).
+		"a NOTIFY SET (selected (MessageNew (UID) MessageExpunge))\r\nb APPEND INBOX {3+}\r\nabc\r\nc COPY 1:* INBOX\r\nd UID MOVE 1:* INBOX\r\ne APPEND INBOX {1+}\r\nx {1+}\r\ny",
 	} {
 		f.Add(s)
 	}

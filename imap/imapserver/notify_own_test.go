@@ -47,6 +47,11 @@ func TestNotifyOwnAppendNoFetch(t *testing.T) {
 	a.quiet()
 	// And the next command sees both.
 	mustContain(t, a.mustOK("f UID FETCH 1:* UID"), "* 1 FETCH (UID 1)", "* 2 FETCH (UID 2)")
+
+	// INBOX in any case is the selected INBOX.
+	out = a.mustOK(fmt.Sprintf("a2 APPEND inbox {%d+}\r\n%s", len(simpleMsg), simpleMsg))
+	mustContain(t, out, "* 3 EXISTS", "a2 OK [APPENDUID 1001 3]")
+	a.quiet()
 }
 
 // Another session's message that arrives while this session's APPEND runs

@@ -6,8 +6,9 @@ package mailbox
 // processes' changes, and from the Maildir index in few large reads,
 // instead of one Store.Cached call (lock, stat, read, copy) per message.
 
-// blobWindowSize is the number of messages whose blobs one batch reads.
-const blobWindowSize = 512
+// blobWindowSize is the number of messages whose blobs one batch reads
+// (tests lower it).
+var blobWindowSize = 512
 
 // blobBatchMin is the smallest Fetch that reads blobs in windows; smaller
 // ones read each blob through the backend's blob cache.

@@ -11,9 +11,13 @@ import (
 // The sort cache keeps, per mailbox, what SORT and THREAD need of each
 // message in precomputed form: the sent-date key, the base-subject
 // collation key, the arrival key, the size, the interned Message ID and
-// references. The first SORT or THREAD of a mailbox reads the cached
-// ENVELOPEs (or, for THREAD REFERENCES, the header blocks: References is
-// not in the ENVELOPE) once; later commands, in any session, read only
+// references. The first SORT or THREAD of a mailbox reads each message's
+// analysis blob once: SORT the Date and Subject of the cached ENVELOPE
+// (sort_envelope.go), THREAD REFERENCES the blob's sort record
+// (sort_analysis.go: References is not in the ENVELOPE); only messages
+// without a blob, or with one written before the sort record existed, have
+// their header block read from the file. Subject keys are computed only
+// when a command needs them. Later commands, in any session, read only
 // messages that arrived since. A message's header never changes under its
 // (mailbox, UIDVALIDITY, UID) (RFC 9051 §2.3.1.1), so entries need no
 // invalidation; entries of expunged messages are dropped when a mailbox's
@@ -428,6 +432,16 @@ func (c *conn) withSortCache(key *searchKey, uid bool, need sortFields, start fu
 func (c *conn) fillSortBox(b *sortBox, uids []uint32, need sortFields) error {
 	withRefs := need&sfReferences != 0
 	withSubject := need&sfSubject != 0
+	if len(b.uids) == 0 && len(uids) > 1024 {
+		// The first fill of a big mailbox: size the tables once instead
+		// of growing them step by step.
+		if withRefs && len(b.ids) == 0 {
+			b.ids = make(map[string]int32, 2*len(uids))
+		}
+		if (withSubject || withRefs) && len(b.subjects) == 0 {
+			b.subjects = make(map[string]int32, len(uids)/4)
+		}
+	}
 	var buf []byte
 	var er envelopeReader
 	var refs []string

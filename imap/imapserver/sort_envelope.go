@@ -13,17 +13,24 @@ import (
 // which reader ran.
 
 // blobEnvelope returns the encoded ENVELOPE of an Analyze blob (a slice
-// of blob), without decoding the rest.
+// of blob), checking what decodeStructure checks but allocating nothing.
 func blobEnvelope(blob []byte) ([]byte, bool) {
 	if !bytes.HasPrefix(blob, []byte(structureMagic)) {
 		return nil, false
 	}
 	b := blob[len(structureMagic):]
-	n, k := binary.Uvarint(b)
-	if k <= 0 || n > uint64(len(b)-k) {
-		return nil, false
+	var env []byte
+	for i := range 3 { // ENVELOPE, BODYSTRUCTURE, BODY
+		n, k := binary.Uvarint(b)
+		if k <= 0 || n > uint64(len(b)-k) {
+			return nil, false
+		}
+		if i == 0 {
+			env = b[k : k+int(n)]
+		}
+		b = b[k+int(n):]
 	}
-	return b[k : k+int(n)], true
+	return env, true
 }
 
 // envelopeDateSubject reads "(" date SP subject of an encoded ENVELOPE

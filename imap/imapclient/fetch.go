@@ -28,8 +28,9 @@ type FetchMessage struct {
 	EmailID       string
 	ThreadID      string
 
-	// PreviewNil: the server answered PREVIEW NIL, which it may do only
-	// for PREVIEW (LAZY) (RFC 8970 §3.1): no preview yet. Fetch PREVIEW
+	// PreviewNil: the server answered PREVIEW NIL (Preview is "" then,
+	// as for a message without text): it has no preview. After PREVIEW
+	// (LAZY) that means not computed yet (RFC 8970 §3.1); fetch PREVIEW
 	// without LAZY to have the server compute it.
 	PreviewNil bool
 }

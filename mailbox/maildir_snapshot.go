@@ -486,9 +486,15 @@ func (m *mdBox) readSnapshot(size int64) (*mstate, error) {
 	area, mapping := mapSnapshot(f, recOff, nMsgs)
 	var sel *MailboxSnapshot
 	var owner *snapMapping
+	accepted := false
 	if mapping != nil {
 		owner = &snapMapping{b: mapping}
-		runtime.AddCleanup(owner, unmapRecs, mapping)
+		owner.cleanup = runtime.AddCleanup(owner, unmapRecs, mapping)
+		defer func() {
+			if !accepted {
+				owner.release() // rejected: nothing refers to it
+			}
+		}()
 		st.msgs, st.mapping = area.recs, owner
 		sel = &MailboxSnapshot{UIDs: area.uids, ModSeqs: area.modseqs, FlagIDs: area.flagIDs, keys: keys, owner: owner}
 	} else {
@@ -563,6 +569,7 @@ func (m *mdBox) readSnapshot(size int64) (*mstate, error) {
 	m.loggedKw, m.logGen = nNames, pos.gen
 	m.snapOff, m.snapSize = m.off, int64(nMsgs)*(recSize+colSize)+1024
 	snapLoads.Add(1)
+	accepted = true
 	return st, nil
 }
 
@@ -611,7 +618,17 @@ func sumChunks(chunks []chunkResult, crcs []uint32) (last uint32, sum recCounts,
 // snapMapping owns a snapshot's file mapping: the mapping is released
 // when neither the mailbox state (its records) nor any MailboxSnapshot
 // handed to a session (its columns) refers to it any more.
-type snapMapping struct{ b []byte }
+type snapMapping struct {
+	b       []byte
+	cleanup runtime.Cleanup
+}
+
+// release unmaps at once; only when nothing refers to the mapping.
+func (o *snapMapping) release() {
+	o.cleanup.Stop()
+	unmapRecs(o.b)
+	o.b = nil
+}
 
 // recCheck is what a lazily opened snapshot still has to check of its
 // records before anything uses them: their chunk CRCs, ascending UIDs,

@@ -14,7 +14,10 @@ import (
 
 // IMAPAnalyze is the analyzer to put in Options.Analyze for stores served
 // over IMAP: it caches each message's ENVELOPE, BODYSTRUCTURE and part
-// offsets when the message is stored, so that FETCH never re-parses bodies.
+// offsets when the message is stored, so that FETCH never re-parses bodies,
+// and the header fields SORT and THREAD need (References included), so
+// that they never open message files (the blob format is documented at
+// imapserver.Analyze).
 var IMAPAnalyze = imapserver.Analyze
 
 // IMAPBackend makes a Store an imapserver.Backend. Sessions see mailboxes

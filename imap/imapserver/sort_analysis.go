@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/binary"
 	"io"
+	"sync"
 
 	"github.com/mailwire/mailwire/imap"
 )
@@ -44,10 +45,14 @@ func appendSortRecord(b []byte, hdr []byte) []byte {
 	return append(b, sortRecordMagic...)
 }
 
-// sortRecord is a decoded sort record; the values point into the blob.
+// sortRecord is a decoded sort record: its bytes and where each value
+// lies in them.
 type sortRecord struct {
-	date, subject, messageID, inReplyTo, references []byte
+	raw  []byte    // points into the blob
+	span [5][2]int // Date, Subject, Message-ID, In-Reply-To, References
 }
+
+func (r *sortRecord) field(i int) []byte { return r.raw[r.span[i][0]:r.span[i][1]] }
 
 // decodeSortRecord finds the sort record at the end of blob. ok is false
 // for blobs without one (older blobs) and for damaged ones.
@@ -60,13 +65,17 @@ func decodeSortRecord(blob []byte) (r sortRecord, ok bool) {
 	if uint64(n) > uint64(len(blob)-footer-len(structureMagic)) {
 		return r, false
 	}
-	d := decoder{b: blob[len(blob)-footer-int(n) : len(blob)-footer]}
-	r.date = d.bytes()
-	r.subject = d.bytes()
-	r.messageID = d.bytes()
-	r.inReplyTo = d.bytes()
-	r.references = d.bytes()
-	if d.err || len(d.b) != 0 {
+	r.raw = blob[len(blob)-footer-int(n) : len(blob)-footer]
+	d := decoder{b: r.raw}
+	for i := range r.span {
+		v := d.bytes()
+		if d.err {
+			return sortRecord{}, false
+		}
+		start := len(r.raw) - len(d.b) - len(v)
+		r.span[i] = [2]int{start, start + len(v)}
+	}
+	if len(d.b) != 0 {
 		return sortRecord{}, false
 	}
 	return r, true
@@ -129,10 +138,20 @@ func (h *headerCapture) header() []byte {
 	return h.buf[:h.end]
 }
 
+var capturePool = sync.Pool{New: func() any { return &headerCapture{buf: make([]byte, 0, 4096)} }}
+
 // analyzeWithSortRecord is Analyze: the structure blob followed by the
 // sort record of the message's header.
 func analyzeWithSortRecord(r io.Reader) ([]byte, error) {
-	h := &headerCapture{r: r, buf: make([]byte, 0, 4096)}
+	h := capturePool.Get().(*headerCapture)
+	*h = headerCapture{r: r, buf: h.buf[:0]}
+	defer func() {
+		if cap(h.buf) > 64<<10 {
+			h.buf = nil // do not pin a huge header
+		}
+		h.r = nil
+		capturePool.Put(h)
+	}()
 	ms, err := buildStructure(h)
 	if err != nil {
 		return nil, err
@@ -158,7 +177,10 @@ func fillFromSortRecord(sm *imap.SortMessage, blob []byte) bool {
 	if !ok {
 		return false
 	}
-	sm.Date, sm.Subject = string(r.date), string(r.subject)
-	sm.MessageID, sm.InReplyTo, sm.References = string(r.messageID), string(r.inReplyTo), string(r.references)
+	// One string for all five values; the sort cache copies the Message
+	// IDs it keeps (sortBox.intern), so the string is not pinned.
+	all := string(r.raw)
+	at := func(i int) string { return all[r.span[i][0]:r.span[i][1]] }
+	sm.Date, sm.Subject, sm.MessageID, sm.InReplyTo, sm.References = at(0), at(1), at(2), at(3), at(4)
 	return true
 }

@@ -39,7 +39,11 @@ func headerFieldsAsRead(t testing.TB, raw []byte) [5]string {
 }
 
 func recordFields(r sortRecord) [5]string {
-	return [5]string{string(r.date), string(r.subject), string(r.messageID), string(r.inReplyTo), string(r.references)}
+	var out [5]string
+	for i := range out {
+		out[i] = string(r.field(i))
+	}
+	return out
 }
 
 // sortRecordCases are headers whose References (and the other fields a

@@ -1,6 +1,7 @@
 package imapserver
 
 import (
+	"strings"
 	"sync"
 	"time"
 	"weak"
@@ -157,7 +158,7 @@ func (b *sortBox) intern(id string) int32 {
 		return k
 	}
 	k := int32(len(b.ids))
-	b.ids[id] = k
+	b.ids[strings.Clone(id)] = k // id may share a string with other fields
 	b.bytes += len(id) + mapEntryBytes
 	return k
 }
@@ -168,6 +169,7 @@ func (b *sortBox) internSubject(s string) int32 {
 		return k
 	}
 	k := int32(len(b.subjList))
+	s = strings.Clone(s) // s may share a string with other fields
 	b.subjects[s] = k
 	b.subjList = append(b.subjList, s)
 	b.bytes += len(s) + mapEntryBytes + 16

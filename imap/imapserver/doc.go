@@ -19,7 +19,9 @@
 //
 // The mailbox package's IMAP adapter (mailbox.NewIMAPBackend) serves a
 // mailwire store; mailbox.IMAPAnalyze caches ENVELOPE and BODYSTRUCTURE
-// when messages are stored, so FETCH never re-parses a message.
+// when messages are stored, so FETCH never re-parses a message, and a
+// sort record (Date, Subject, Message-ID, In-Reply-To, References; see
+// sort_analysis.go) so that SORT and THREAD do not read message files.
 //
 // # Commands
 //

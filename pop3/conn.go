@@ -8,7 +8,6 @@ import (
 	"crypto/tls"
 	"errors"
 	"fmt"
-	"io"
 	"net"
 	"os"
 	"strconv"
@@ -55,12 +54,9 @@ var writerPool = sync.Pool{New: func() any { return bufio.NewWriterSize(nil, wri
 type Conn struct {
 	srv *Server
 	raw net.Conn // the accepted connection; Shutdown and Close use it from other goroutines
-	nc  net.Conn // the session's connection: raw, or TLS over raw after STLS
-	// sock is what r and w read and write: nc, or raw system calls on
-	// nc's descriptor (sock_linux.go); nil: nc.
-	sock io.ReadWriter
-	r    *bufio.Reader
-	w    *bufio.Writer // from writerPool while a response is being written; nil when idle
+	nc  net.Conn // what the session reads and writes: raw, or TLS over raw after STLS
+	r   *bufio.Reader
+	w   *bufio.Writer // from writerPool while a response is being written; nil when idle
 
 	ctx    context.Context
 	cancel context.CancelFunc
@@ -137,8 +133,7 @@ func (c *Conn) serve() {
 		tc.SetDeadline(time.Time{})
 		c.isTLS = true
 	}
-	c.sock = newSock(nc)
-	c.r = bufio.NewReaderSize(c.sock, max(readerSize, s.maxLine()+2))
+	c.r = bufio.NewReaderSize(nc, max(readerSize, s.maxLine()+2))
 
 	if s.Backend == nil {
 		s.logger().Error("pop3: Server.Backend is nil")
@@ -294,11 +289,7 @@ func (c *Conn) flush() bool {
 func (c *Conn) out() *bufio.Writer {
 	if c.w == nil {
 		c.w = writerPool.Get().(*bufio.Writer)
-		if c.sock != nil {
-			c.w.Reset(c.sock)
-		} else {
-			c.w.Reset(c.nc)
-		}
+		c.w.Reset(c.nc)
 	}
 	if !c.armed {
 		c.nc.SetWriteDeadline(time.Now().Add(c.srv.writeTimeout()))

@@ -29,13 +29,6 @@
 // its mail one RETR at a time gets each answer without waiting for the
 // backend; the read-ahead is used only by a RETR of that message.
 //
-// On Linux a plain TCP connection is read and written with raw read(2)
-// and write(2) calls on its non-blocking descriptor (syscall.RawConn): the
-// runtime's poller still waits and enforces the deadlines, but the
-// scheduler's system-call bookkeeping, and the wakeup of its monitor
-// thread that the first system call after an idle spell costs, are no
-// longer on the path from a command to its reply.
-//
 // A connection that waits for a command holds no output buffer; its only
 // buffers are a 1 KiB input buffer, the listing of its maildrop and, after
 // a RETR, the 32 KiB read-ahead buffer (returned at its next RETR).

@@ -36,7 +36,7 @@ func (c *Conn) cmdSTLS(arg []byte) error {
 		return errCloseConn
 	}
 	tc.SetDeadline(time.Time{})
-	c.nc, c.sock = tc, tc
+	c.nc = tc
 	c.isTLS = true
 	c.r.Reset(tc)
 	// The session starts over in the AUTHORIZATION state (a USER given

@@ -1,14 +1,8 @@
 package mailbox_test
 
 import (
-	"bufio"
-	"io"
-	"log/slog"
-	"net"
-	"strings"
 	"testing"
 
-	"github.com/mailwire/mailwire/imap/imapserver"
 	"github.com/mailwire/mailwire/mailbox"
 )
 
@@ -38,57 +32,21 @@ func benchIMAPStore(b *testing.B, silent bool) {
 		b.Fatal(err)
 	}
 	defer s.Close()
-	srv := &imapserver.Server{Backend: mailbox.NewIMAPBackend(s), AllowInsecureAuth: true,
-		Logger: slog.New(slog.NewTextHandler(io.Discard, nil))}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		b.Fatal(err)
-	}
-	go srv.Serve(ln)
-	defer srv.Close()
-	c, err := net.Dial("tcp", ln.Addr().String())
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer c.Close()
-	r := bufio.NewReaderSize(c, 64<<10)
-	lines := 0
-	cmd := func(tag, line string) {
-		if _, err := io.WriteString(c, tag+" "+line+"\r\n"); err != nil {
-			b.Fatal(err)
-		}
-		for {
-			l, err := r.ReadSlice('\n')
-			if err != nil && err != bufio.ErrBufferFull {
-				b.Fatal(err)
-			}
-			lines++
-			if strings.HasPrefix(string(l), tag+" ") {
-				if !strings.HasPrefix(string(l), tag+" OK") {
-					b.Fatalf("%s: %s", line, l)
-				}
-				return
-			}
-		}
-	}
-	if _, err := r.ReadString('\n'); err != nil {
-		b.Fatal(err)
-	}
-	cmd("l", "LOGIN u p")
-	cmd("s", "SELECT INBOX")
+	cmd, stop := benchSession(b, s)
+	defer stop()
 	store := "+FLAGS"
 	if silent {
 		store = "+FLAGS.SILENT"
 	}
 	b.ResetTimer()
 	cpu0 := processCPU()
-	lines = 0
+	lines := 0
 	for i := range b.N {
 		op := store
 		if i%2 == 1 {
 			op = "-" + store[1:]
 		}
-		cmd("t", "STORE 1:* "+op+` (\Seen)`)
+		lines += cmd("t", "STORE 1:* "+op+` (\Seen)`)
 	}
 	b.StopTimer()
 	b.ReportMetric(float64((processCPU()-cpu0).Microseconds())/1000/float64(b.N), "cpu-ms/op")

@@ -1,12 +1,8 @@
 package mailbox_test
 
 import (
-	"bufio"
 	"context"
 	"fmt"
-	"io"
-	"log/slog"
-	"net"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -14,7 +10,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/mailwire/mailwire/imap/imapserver"
 	"github.com/mailwire/mailwire/mailbox"
 )
 
@@ -51,47 +46,13 @@ func benchFirstCommand(b *testing.B, dir, command string) {
 		if err != nil {
 			b.Fatal(err)
 		}
-		srv := &imapserver.Server{Backend: mailbox.NewIMAPBackend(s), AllowInsecureAuth: true,
-			Logger: slog.New(slog.NewTextHandler(io.Discard, nil))}
-		ln, err := net.Listen("tcp", "127.0.0.1:0")
-		if err != nil {
-			b.Fatal(err)
-		}
-		go srv.Serve(ln)
-		c, err := net.Dial("tcp", ln.Addr().String())
-		if err != nil {
-			b.Fatal(err)
-		}
-		r := bufio.NewReaderSize(c, 1<<20)
-		cmd := func(tag, line string) {
-			if _, err := io.WriteString(c, tag+" "+line+"\r\n"); err != nil {
-				b.Fatal(err)
-			}
-			for {
-				l, err := r.ReadSlice('\n')
-				if err != nil && err != bufio.ErrBufferFull {
-					b.Fatal(err)
-				}
-				if strings.HasPrefix(string(l), tag+" ") {
-					if !strings.HasPrefix(string(l), tag+" OK") {
-						b.Fatalf("%s: %s", line, l)
-					}
-					return
-				}
-			}
-		}
-		if _, err := r.ReadString('\n'); err != nil {
-			b.Fatal(err)
-		}
-		cmd("l", "LOGIN u p")
-		cmd("s", "SELECT INBOX")
+		cmd, stop := benchSession(b, s)
 		b.StartTimer()
 		cpu0 := processCPU()
 		cmd("t", command)
 		cpu += processCPU() - cpu0
 		b.StopTimer()
-		c.Close()
-		srv.Close()
+		stop()
 		s.Close()
 		b.StartTimer()
 	}

@@ -34,6 +34,7 @@ func benchIMAPStore(b *testing.B, silent bool) {
 	defer s.Close()
 	cmd, stop := benchSession(b, s)
 	defer stop()
+	cmd("s", "SELECT INBOX")
 	store := "+FLAGS"
 	if silent {
 		store = "+FLAGS.SILENT"

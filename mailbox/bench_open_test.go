@@ -1,11 +1,9 @@
 package mailbox_test
 
 import (
-	"bufio"
 	"context"
 	"fmt"
 	"io"
-	"net"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -13,7 +11,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/mailwire/mailwire/imap/imapserver"
 	"github.com/mailwire/mailwire/mailbox"
 )
 
@@ -30,21 +27,11 @@ func makeBlobMaildir(b *testing.B, n int) string {
 	b.Helper()
 	defer mailbox.SetSyncTiming(time.Hour, 0)()
 	opts := mailbox.Options{Logger: discardLogger{}, Analyze: blobAnalyze}
-	dir := os.Getenv("MAILWIRE_BENCH_BLOB_DIR")
-	if dir != "" {
-		if _, err := os.Stat(filepath.Join(dir, "u")); err == nil {
-			return dir
-		}
-	} else {
-		dir = b.TempDir()
+	dir, exists := fixtureDir(b, "MAILWIRE_BENCH_BLOB_DIR", opts)
+	if exists {
+		return dir
 	}
 	ctx := context.Background()
-	s, err := mailbox.OpenMaildir(dir, opts)
-	if err != nil {
-		b.Fatal(err)
-	}
-	s.CreateUser(ctx, "u", "p")
-	s.Close()
 	cur := filepath.Join(dir, "u", "Maildir", "cur")
 	msg := []byte("Subject: x\r\n\r\nbody\r\n")
 	for i := range n {
@@ -56,7 +43,7 @@ func makeBlobMaildir(b *testing.B, n int) string {
 			b.Fatal(err)
 		}
 	}
-	s, err = mailbox.OpenMaildir(dir, opts)
+	s, err := mailbox.OpenMaildir(dir, opts)
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -185,43 +172,14 @@ func BenchmarkSelectCold100k(b *testing.B) {
 		if err != nil {
 			b.Fatal(err)
 		}
-		srv := &imapserver.Server{Backend: mailbox.NewIMAPBackend(s), AllowInsecureAuth: true}
-		ln, err := net.Listen("tcp", "127.0.0.1:0")
-		if err != nil {
-			b.Fatal(err)
-		}
-		go srv.Serve(ln)
-		c, err := net.Dial("tcp", ln.Addr().String())
-		if err != nil {
-			b.Fatal(err)
-		}
-		r := bufio.NewReader(c)
-		until := func(tag string) {
-			for {
-				l, err := r.ReadString('\n')
-				if err != nil {
-					b.Fatal(err)
-				}
-				if strings.HasPrefix(l, tag+" ") {
-					if !strings.HasPrefix(l, tag+" OK") {
-						b.Fatal(l)
-					}
-					return
-				}
-			}
-		}
-		until("*")
-		fmt.Fprintf(c, "a LOGIN u p\r\n")
-		until("a")
+		cmd, stop := benchSession(b, s)
 		runtime.GC()
 		c0 := processCPU()
 		b.StartTimer()
-		fmt.Fprintf(c, "b SELECT INBOX\r\n")
-		until("b")
+		cmd("b", "SELECT INBOX")
 		b.StopTimer()
 		cpu += processCPU() - c0
-		c.Close()
-		srv.Close()
+		stop()
 		s.Close()
 		b.StartTimer()
 	}

@@ -2,9 +2,12 @@ package mailbox_test
 
 import (
 	"bufio"
+	"context"
 	"io"
 	"log/slog"
 	"net"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -13,7 +16,7 @@ import (
 )
 
 // benchSession serves s over IMAP on a loopback listener and returns a
-// logged-in client connection with INBOX selected, and a function that
+// logged-in client connection (as user u), and a function that
 // runs one command and returns the number of response lines it read
 // (failing the benchmark unless the command ends in OK). stop closes the
 // connection and the server, not the store.
@@ -52,9 +55,31 @@ func benchSession(b *testing.B, s mailbox.Store) (cmd func(tag, line string) int
 		b.Fatal(err)
 	}
 	cmd("l", "LOGIN u p")
-	cmd("s", "SELECT INBOX")
 	return cmd, func() {
 		c.Close()
 		srv.Close()
 	}
+}
+
+// fixtureDir returns the directory of a benchmark fixture: the one named
+// by the environment variable env if set (kept between runs: creating
+// 100,000 files is slow on some disks), else a temporary one; exists
+// says whether it already holds the fixture. A new one gets user u.
+func fixtureDir(b *testing.B, env string, opts mailbox.Options) (dir string, exists bool) {
+	b.Helper()
+	dir = os.Getenv(env)
+	if dir != "" {
+		if _, err := os.Stat(filepath.Join(dir, "u")); err == nil {
+			return dir, true
+		}
+	} else {
+		dir = b.TempDir()
+	}
+	s, err := mailbox.OpenMaildir(dir, opts)
+	if err != nil {
+		b.Fatal(err)
+	}
+	s.CreateUser(context.Background(), "u", "p")
+	s.Close()
+	return dir, false
 }

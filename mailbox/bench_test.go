@@ -89,27 +89,15 @@ func BenchmarkAppendMany(b *testing.B) {
 // benchmark starts from an indexed 100,000-message mailbox.
 func makeBigMaildir(b *testing.B, n int) string {
 	b.Helper()
-	// MAILWIRE_BENCH_DIR keeps the fixture between runs (creating 100,000
-	// files is slow on some disks).
-	dir := os.Getenv("MAILWIRE_BENCH_DIR")
-	if dir != "" {
-		if _, err := os.Stat(filepath.Join(dir, "u")); err == nil {
-			defer mailbox.SetSyncTiming(time.Hour, 0)()
-			s, _ := mailbox.OpenMaildir(dir, mailbox.Options{Logger: discardLogger{}})
-			s.Status(context.Background(), "u", "INBOX")
-			s.Close()
-			return dir
-		}
-	} else {
-		dir = b.TempDir()
+	dir, exists := fixtureDir(b, "MAILWIRE_BENCH_DIR", mailbox.Options{Logger: discardLogger{}})
+	if exists {
+		defer mailbox.SetSyncTiming(time.Hour, 0)()
+		s, _ := mailbox.OpenMaildir(dir, mailbox.Options{Logger: discardLogger{}})
+		s.Status(context.Background(), "u", "INBOX")
+		s.Close()
+		return dir
 	}
 	ctx := context.Background()
-	s, err := mailbox.OpenMaildir(dir, mailbox.Options{Logger: discardLogger{}})
-	if err != nil {
-		b.Fatal(err)
-	}
-	s.CreateUser(ctx, "u", "p")
-	s.Close()
 	cur := filepath.Join(dir, "u", "Maildir", "cur")
 	msg := []byte("Subject: x\r\n\r\nbody\r\n")
 	for i := range n {
@@ -122,7 +110,7 @@ func makeBigMaildir(b *testing.B, n int) string {
 		}
 	}
 	defer mailbox.SetSyncTiming(time.Hour, 0)()
-	s, err = mailbox.OpenMaildir(dir, mailbox.Options{Logger: discardLogger{}})
+	s, err := mailbox.OpenMaildir(dir, mailbox.Options{Logger: discardLogger{}})
 	if err != nil {
 		b.Fatal(err)
 	}

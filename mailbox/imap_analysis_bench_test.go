@@ -47,6 +47,7 @@ func benchFirstCommand(b *testing.B, dir, command string) {
 			b.Fatal(err)
 		}
 		cmd, stop := benchSession(b, s)
+		cmd("s", "SELECT INBOX")
 		b.StartTimer()
 		cpu0 := processCPU()
 		cmd("t", command)
@@ -64,21 +65,10 @@ func benchFirstCommand(b *testing.B, dir, command string) {
 // thirds) into cur/ and opens the store once, which analyses them.
 func makeSortMaildir(b *testing.B, n int) string {
 	b.Helper()
-	dir := os.Getenv("MAILWIRE_SORT_BENCH_DIR")
-	if dir != "" {
-		if _, err := os.Stat(filepath.Join(dir, "u")); err == nil {
-			return dir
-		}
-	} else {
-		dir = b.TempDir()
+	dir, exists := fixtureDir(b, "MAILWIRE_SORT_BENCH_DIR", mailbox.Options{Logger: discardLogger{}})
+	if exists {
+		return dir
 	}
-	ctx := context.Background()
-	s, err := mailbox.OpenMaildir(dir, mailbox.Options{Logger: discardLogger{}})
-	if err != nil {
-		b.Fatal(err)
-	}
-	s.CreateUser(ctx, "u", "p")
-	s.Close()
 	cur := filepath.Join(dir, "u", "Maildir", "cur")
 	base := time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC)
 	var hdr strings.Builder
@@ -102,11 +92,11 @@ func makeSortMaildir(b *testing.B, n int) string {
 		}
 	}
 	defer mailbox.SetSyncTiming(time.Hour, 0)()
-	s, err = mailbox.OpenMaildir(dir, mailbox.Options{Logger: discardLogger{}, Analyze: mailbox.IMAPAnalyze})
+	s, err := mailbox.OpenMaildir(dir, mailbox.Options{Logger: discardLogger{}, Analyze: mailbox.IMAPAnalyze})
 	if err != nil {
 		b.Fatal(err)
 	}
-	if st, err := s.Status(ctx, "u", "INBOX"); err != nil || int(st.Messages) != n {
+	if st, err := s.Status(context.Background(), "u", "INBOX"); err != nil || int(st.Messages) != n {
 		b.Fatalf("fixture: %+v %v", st, err)
 	}
 	s.Close()

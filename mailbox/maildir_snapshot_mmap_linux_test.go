@@ -236,6 +236,32 @@ func TestMaildirSnapshotLazy(t *testing.T) {
 			t.Fatal("a snapshot with damaged columns was used")
 		}
 	})
+	t.Run("another process appends", func(t *testing.T) {
+		cp, _, _ := settledCopy(t)
+		a := open(cp) // lazily opened, then only Status and SELECT arrays
+		defer a.Close()
+		v0 := recVerifies.Load()
+		if got := selectArrays(a); got != wantSel {
+			t.Fatalf("SELECT arrays:\n%s\nwant:\n%s", got, wantSel)
+		}
+		other := open(cp) // another store on the same Maildir: another process's view
+		uid, err := other.Append(ctx, "u", "INBOX", strings.NewReader("Subject: late\r\n\r\nx\r\n"), nil, time.Time{})
+		other.Close()
+		if err != nil {
+			t.Fatal(err)
+		}
+		v1 := recVerifies.Load()
+		list, err := a.List(ctx, "u", "INBOX")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(list) != 41 || list[40].UID != uid {
+			t.Fatalf("after another process's append: %d messages, last %v", len(list), list[len(list)-1])
+		}
+		if recVerifies.Load() != v1+1 || v1 < v0 {
+			t.Fatal("the lazily opened records were not checked before the other process's records were replayed onto them")
+		}
+	})
 	t.Run("log tail", func(t *testing.T) {
 		cp, cpSnap, orig := settledCopy(t)
 		s := open(cp)

@@ -125,6 +125,17 @@ func TestMaildirRecycledFiles(t *testing.T) {
 				t.Fatalf("message %d reads %q, want %q", uid, got, body(100+k))
 			}
 		}
+		// Spares removed behind the store's back (another program
+		// cleaning tmp/): deliveries create files again.
+		for name := range spareFiles(t, box) {
+			os.Remove(filepath.Join(box, "tmp", name))
+		}
+		extra := fill(s, 200, 6)
+		for k, uid := range extra {
+			if got := read(s, uid); got != body(200+k) {
+				t.Fatalf("message %d after the spares vanished reads %q", uid, got)
+			}
+		}
 		s.Close()
 		if n := len(spareFiles(t, box)); n != 0 {
 			t.Fatalf("%d spares left after Close", n)
